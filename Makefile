@@ -1,0 +1,28 @@
+EXTENSION = custseg
+EXTVERSION = 0.1.0
+
+MODULE_big = custseg
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+
+# The install script is assembled from one SQL file per concept, in
+# dependency order, after a banner that refuses to run outside CREATE EXTENSION.
+SQL_PARTS = sql/header.sql sql/summary.sql sql/rfm.sql sql/segments.sql
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+
+TESTS = $(sort $(wildcard test/sql/*.sql))
+REGRESS = $(patsubst test/sql/%.sql,%,$(TESTS))
+REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
+
+PG_CFLAGS = -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+ifdef WERROR
+PG_CFLAGS += -Werror
+endif
+
+EXTRA_CLEAN = results regression.diffs regression.out
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
+	cat $^ > $@

@@ -1,0 +1,83 @@
+# scripts/lib.sh: shared by scripts/test, scripts/demo and bench/run.
+#
+# Installs missing Debian packages, builds and installs the extension, and
+# runs a throwaway PostgreSQL 15 cluster as an unprivileged OS user in a
+# temporary directory (pg_cron preloaded), removed again on exit, also when
+# something fails.  Source it; do not run it.
+
+set -euo pipefail
+
+CUSTSEG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PGBIN=/usr/lib/postgresql/15/bin
+CUSTSEG_PACKAGES=(make gcc postgresql-15 postgresql-server-dev-15 postgresql-15-cron
+	postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl)
+
+# Run a command as root: directly when we are root, else through sudo.
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Install the Debian packages given as arguments that are not installed yet.
+ensure_packages() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		echo "installing Debian packages: ${missing[*]}"
+		as_root apt-get update -qq
+		as_root env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq "${missing[@]}" >/dev/null
+	fi
+}
+
+# Build warning-free (warnings are errors here) and install.  The lock keeps
+# two runs on one machine from replacing each other's installed extension
+# while their tests run; it is held until the calling script exits.
+build_and_install() {
+	exec 9>/tmp/custseg-install.lock
+	flock 9
+	make -s -C "$CUSTSEG_ROOT" WERROR=1 PG_CONFIG="$PGBIN/pg_config" >/dev/null
+	as_root make -s -C "$CUSTSEG_ROOT" install PG_CONFIG="$PGBIN/pg_config" >/dev/null
+}
+
+# Start a throwaway cluster; exports PGHOST, PGPORT and PGUSER for clients.
+# A root caller runs the server as the "postgres" OS user, any other caller
+# runs it as itself.  Extra postgresql.conf lines may be given as arguments.
+cluster_start() {
+	local line
+	CUSTSEG_PGDIR=$(mktemp -d /tmp/custseg-pg.XXXXXX)
+	trap cluster_stop EXIT
+	if [ "$(id -u)" -eq 0 ]; then
+		chown postgres: "$CUSTSEG_PGDIR"
+		CUSTSEG_RUNAS=(runuser -u postgres --)
+	else
+		CUSTSEG_RUNAS=()
+	fi
+	"${CUSTSEG_RUNAS[@]}" "$PGBIN/initdb" -D "$CUSTSEG_PGDIR/data" -U postgres \
+		--auth=trust --encoding=UTF8 --locale=C >/dev/null
+	{
+		echo "listen_addresses = ''"
+		echo "unix_socket_directories = '$CUSTSEG_PGDIR'"
+		echo "port = 5432"
+		echo "shared_preload_libraries = 'pg_cron'"
+		echo "cron.database_name = 'postgres'"
+		echo "fsync = off"
+		echo "max_worker_processes = 16"
+		for line in "$@"; do echo "$line"; done
+	} | "${CUSTSEG_RUNAS[@]}" tee -a "$CUSTSEG_PGDIR/data/postgresql.conf" >/dev/null
+	"${CUSTSEG_RUNAS[@]}" "$PGBIN/pg_ctl" -D "$CUSTSEG_PGDIR/data" \
+		-l "$CUSTSEG_PGDIR/server.log" -w start >/dev/null
+	export PGHOST="$CUSTSEG_PGDIR" PGPORT=5432 PGUSER=postgres
+}
+
+# Stop the cluster started by cluster_start and remove its directory.
+cluster_stop() {
+	if [ -n "${CUSTSEG_PGDIR:-}" ] && [ -d "$CUSTSEG_PGDIR" ]; then
+		"${CUSTSEG_RUNAS[@]}" "$PGBIN/pg_ctl" -D "$CUSTSEG_PGDIR/data" \
+			-m immediate stop >/dev/null 2>&1 || true
+		rm -rf "$CUSTSEG_PGDIR"
+	fi
+	CUSTSEG_PGDIR=
+}

@@ -1,0 +1,56 @@
+/*-------------------------------------------------------------------------
+ *
+ * custseg.h
+ *	  Helpers shared by every part of the custseg extension.
+ *
+ * Each concept lives in its own file: summary.c (per-customer order
+ * summaries), rfm.c (RFM thresholds and scores), segments.c (segment maps).
+ * What more than one of them needs is declared here.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CUSTSEG_H
+#define CUSTSEG_H
+
+#include "postgres.h"
+
+#include <math.h>
+
+#include "fmgr.h"
+
+/* Smallest and largest number of score bins per RFM dimension. */
+#define CUSTSEG_MIN_BINS	2
+#define CUSTSEG_MAX_BINS	10
+
+/*
+ * Reject NaN and infinities in a value that must be a finite number.
+ * "what" names the argument in the message, e.g. "amount".
+ */
+static inline void
+custseg_check_finite(double value, const char *what)
+{
+	if (isnan(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be NaN", what),
+				 errhint("Filter out or repair the rows whose %s is NaN.", what)));
+	if (isinf(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s must be finite", what),
+				 errhint("Filter out or repair the rows whose %s is infinite.", what)));
+}
+
+/* Reject a bins argument outside CUSTSEG_MIN_BINS .. CUSTSEG_MAX_BINS. */
+static inline void
+custseg_check_bins(int bins)
+{
+	if (bins < CUSTSEG_MIN_BINS || bins > CUSTSEG_MAX_BINS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("bins must be between %d and %d, not %d",
+						CUSTSEG_MIN_BINS, CUSTSEG_MAX_BINS, bins),
+				 errhint("Five bins per dimension is the usual choice.")));
+}
+
+#endif							/* CUSTSEG_H */
