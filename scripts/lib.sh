@@ -10,7 +10,7 @@ set -euo pipefail
 CUSTSEG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PGBIN=/usr/lib/postgresql/15/bin
 CUSTSEG_PACKAGES=(make gcc postgresql-15 postgresql-server-dev-15 postgresql-15-cron
-	postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl)
+	postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl sqlsmith)
 
 # Run a command as root: directly when we are root, else through sudo.
 as_root() {
