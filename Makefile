@@ -6,7 +6,9 @@ OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 
 # The install script is assembled from one SQL file per concept, in
 # dependency order, after a banner that refuses to run outside CREATE EXTENSION.
-SQL_PARTS = sql/header.sql sql/summary.sql sql/rfm.sql sql/segments.sql
+# (They live in sql/parts/ because pg_regress would take ./sql/NAME.sql for
+# the test NAME.)
+SQL_PARTS = $(addprefix sql/parts/,header.sql summary.sql rfm.sql segments.sql)
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 
 TESTS = $(sort $(wildcard test/sql/*.sql))
