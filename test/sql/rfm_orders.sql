@@ -83,4 +83,19 @@ SELECT (s).f, count(*)
 FROM (SELECT custseg.rfm_score(recency_days, transactions, amount) OVER () s FROM rfm_o_customers) x
 GROUP BY 1 ORDER BY 1;
 
+-- custseg.summarize gives the same three figures (recency_days, orders,
+-- revenue), so the whole pipeline from orders to segments is one query.
+SELECT count(*) AS customers,
+       count(*) FILTER (WHERE (s).recency_days = c.recency_days AND (s).orders = c.transactions
+                          AND (s).revenue = c.amount) AS same_figures
+FROM (SELECT customer_id, custseg.summarize(order_date, revenue, DATE '2006-12-31') AS s
+      FROM rfm_o_orders GROUP BY customer_id) o
+JOIN rfm_o_customers c USING (customer_id);
+SELECT segment, count(*) AS customers
+FROM (SELECT custseg.segment(custseg.rfm_score((s).recency_days, (s).orders, (s).revenue, 5, 'rfm')
+                             OVER ()) AS segment
+      FROM (SELECT custseg.summarize(order_date, revenue, DATE '2006-12-31') AS s
+            FROM rfm_o_orders GROUP BY customer_id) o) x
+GROUP BY segment ORDER BY customers DESC, segment;
+
 DROP TABLE rfm_o_orders, rfm_o_customers, rfm_o_reference;
