@@ -19,9 +19,9 @@ SELECT count(*) AS rows,
 		   AS checksum
 FROM orders;
 
-\echo 'Orders (rows with a positive amount) per customer'
+\echo 'Orders (rows with an amount >= 0) per customer'
 WITH customer AS (
-	SELECT customer_id, count(*) FILTER (WHERE amount > 0) AS orders
+	SELECT customer_id, count(*) FILTER (WHERE amount >= 0) AS orders
 	FROM orders
 	GROUP BY customer_id
 )
@@ -37,9 +37,9 @@ FROM customer;
 
 \echo 'Amounts'
 SELECT round(100.0 * count(*) FILTER (WHERE amount < 0) / count(*), 2) AS "refund rows %",
-	   percentile_disc(0.5) WITHIN GROUP (ORDER BY amount) FILTER (WHERE amount > 0) AS median,
-	   round(avg(amount) FILTER (WHERE amount > 0), 2) AS mean,
-	   percentile_disc(0.99) WITHIN GROUP (ORDER BY amount) FILTER (WHERE amount > 0) AS p99,
+	   percentile_disc(0.5) WITHIN GROUP (ORDER BY amount) FILTER (WHERE amount >= 0) AS median,
+	   round(avg(amount) FILTER (WHERE amount >= 0), 2) AS mean,
+	   percentile_disc(0.99) WITHIN GROUP (ORDER BY amount) FILTER (WHERE amount >= 0) AS p99,
 	   max(amount) AS max,
 	   min(order_time)::date AS first_day,
 	   max(order_time)::date AS last_day

@@ -1,15 +1,16 @@
 -- bench/query_b_sql.sql: (b) RFM segments in the SQL a user writes today.
 --
--- Per customer: recency in calendar days from the last order to :as_of,
--- frequency as the number of orders (a negative amount is a refund: it lowers
--- revenue but is not an order), monetary as net revenue.  Scores 1 .. 5 by
+-- Per customer, as custseg.summarize defines them: recency in days (with
+-- fractions) from the last order to :as_of, frequency as the number of orders
+-- (a negative amount is a refund: it lowers revenue but is not an order),
+-- monetary as net revenue.  Scores 1 .. 5 by
 -- NTILE over each dimension (recent is 5), then the R rfm package's ten
 -- segment rules: bounds inclusive, the first match wins.
 WITH customer AS (
 	SELECT customer_id,
-		   (:'as_of'::timestamptz)::date
-		   - (max(order_time) FILTER (WHERE amount > 0))::date AS recency,
-		   count(*) FILTER (WHERE amount > 0) AS frequency,
+		   extract(epoch FROM :'as_of'::timestamptz
+						   - max(order_time) FILTER (WHERE amount >= 0)) / 86400 AS recency,
+		   count(*) FILTER (WHERE amount >= 0) AS frequency,
 		   sum(amount) AS monetary
 	FROM orders
 	GROUP BY customer_id

@@ -9,8 +9,9 @@
 --   * the 'rfm' map names its segments as the R rfm package does
 --     ('Champions', 'Potential Loyalist', ...): only the advice column of
 --     the segment report relies on it, and shows '-' for any other name;
---   * custseg.rfm_thresholds prints as text in one line;
---   * a negative amount is a refund: it lowers revenue and is not an order.
+--   * custseg.rfm_thresholds prints as JSON with the cut points of every
+--     dimension in arrays "recency", "frequency" and "monetary" (the text form
+--     in the rfm branch's sql/rfm.sql).
 
 \set ON_ERROR_STOP on
 SET timezone = 'UTC';				-- calendar days (recency) are UTC days
@@ -64,7 +65,7 @@ INSERT INTO segment_advice VALUES
 \echo
 \echo '  The orders'
 SELECT to_char(count(DISTINCT customer_id), 'FM999,999,999') AS customers,
-	   to_char(count(*) FILTER (WHERE amount > 0), 'FM999,999,999') AS orders,
+	   to_char(count(*) FILTER (WHERE amount >= 0), 'FM999,999,999') AS orders,
 	   to_char(count(*) FILTER (WHERE amount < 0), 'FM999,999,999') AS refunds,
 	   to_char(sum(amount), 'FM999,999,999,999') AS "net revenue",
 	   min(order_time)::date AS "first order",
@@ -102,8 +103,19 @@ ORDER BY rank;
 \echo
 
 \echo '  The RFM score thresholds (computed over all customers, five bins each)'
-SELECT custseg.rfm_thresholds((s).recency_days, (s).orders, (s).revenue) AS thresholds
-FROM customer_segment;
+WITH thresholds AS (
+	SELECT custseg.rfm_thresholds((s).recency_days, (s).orders, (s).revenue)::text::jsonb AS t
+	FROM customer_segment
+)
+SELECT d.label AS "dimension",
+	   (SELECT string_agg(trim_scale(round(x::numeric, 1))::text, '  |  ' ORDER BY i)
+		FROM jsonb_array_elements_text(t -> d.key) WITH ORDINALITY AS cut(x, i))
+		   AS "cut points between the scores"
+FROM thresholds,
+	 (VALUES (1, 'recency', 'recency (days)'),
+			 (2, 'frequency', 'frequency (orders)'),
+			 (3, 'monetary', 'monetary (revenue)')) AS d(n, key, label)
+ORDER BY d.n;
 
 \echo '  A typical customer of every segment (the median by revenue)'
 WITH ranked AS (
