@@ -9,14 +9,17 @@
 -- The shape, chosen to look like an online shop's order history:
 --   * customers buy once (60%) or repeatedly; repeat buyers' order counts
 --     follow a heavy-tailed (log-normal purchase rate times active time)
---     distribution, softly capped at about 40 times the mean, so the total
+--     distribution with a soft cap (at 10 rows per customer: median 1,
+--     90th percentile 26, largest about 300), scaled so that the total
 --     number of rows is the requested one to within a few hundred rows;
+--   * the shop opens on 2022-01-01: first purchases are front-loaded (most
+--     customers are won early), so volume builds up over the first year;
 --   * dates from 2022-01-01 to 2024-12-31: growth of 25% a year, a
 --     November/December peak (Black Friday week strongest, a dip over
 --     Christmas), more orders at weekends, times of day 06:00-23:00;
 --   * every customer has a first-purchase date and an active lifetime
---     (exponential, mean about 14 months): orders stop when it ends (churn),
---     or continue to the end of 2024;
+--     (exponential, mean 0.4 of the three years): orders stop when it ends
+--     (churn), or continue to the end of 2024;
 --   * amounts are log-normal, median about 40, tail into the thousands, with a
 --     spending level per customer; about 2% of the rows are refunds: a
 --     negative amount on a customer's later row, never the first one;
