@@ -53,4 +53,11 @@ custseg_check_bins(int bins)
 				 errhint("Five bins per dimension is the usual choice.")));
 }
 
+/*
+ * The RFM values of a custseg.customer_summary datum (summary.c): its
+ * recency_days, orders and revenue, in that order.  False when one of them
+ * is NULL.
+ */
+extern bool custseg_summary_rfm(Datum summary, double *values);
+
 #endif							/* CUSTSEG_H */

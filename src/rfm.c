@@ -161,6 +161,29 @@ rfm_check_values(const float8 *v)
 				 errhint("Frequency is a number of orders; count the orders, not their net of returns.")));
 }
 
+/*
+ * The RFM values of a call, starting at argument argno: three float8
+ * arguments (recency, frequency, monetary), or one custseg.customer_summary
+ * whose recency_days, orders and revenue are used.  *next is set to the
+ * argument after them.  False when a value is NULL (not yet checked).
+ */
+static bool
+rfm_values_arg(FunctionCallInfo fcinfo, int argno, float8 *v, int *next)
+{
+	if (get_fn_expr_argtype(fcinfo->flinfo, argno) == FLOAT8OID)
+	{
+		*next = argno + RFM_NDIMS;
+		if (PG_ARGISNULL(argno) || PG_ARGISNULL(argno + 1) || PG_ARGISNULL(argno + 2))
+			return false;
+		v[0] = PG_GETARG_FLOAT8(argno);
+		v[1] = PG_GETARG_FLOAT8(argno + 1);
+		v[2] = PG_GETARG_FLOAT8(argno + 2);
+		return true;
+	}
+	*next = argno + 1;
+	return !PG_ARGISNULL(argno) && custseg_summary_rfm(PG_GETARG_DATUM(argno), v);
+}
+
 /* The method named by a text argument; 'custom' is not a method to compute. */
 static int
 rfm_method_from_text(text *name)
@@ -647,6 +670,7 @@ rfm_score_datum(FunctionCallInfo fcinfo, const RfmThresholds *t, const float8 *v
 
 /*
  * custseg.rfm_score(thresholds, recency, frequency, monetary)
+ * custseg.rfm_score(thresholds, summary)
  */
 PG_FUNCTION_INFO_V1(rfm_score);
 Datum
@@ -654,10 +678,10 @@ rfm_score(PG_FUNCTION_ARGS)
 {
 	RfmThresholds *t = rfm_thresholds_arg(fcinfo, 0);
 	float8		v[RFM_NDIMS];
+	int			next;
 
-	v[0] = PG_GETARG_FLOAT8(1);
-	v[1] = PG_GETARG_FLOAT8(2);
-	v[2] = PG_GETARG_FLOAT8(3);
+	if (!rfm_values_arg(fcinfo, 1, v, &next))
+		PG_RETURN_NULL();		/* a summary with a NULL field */
 	rfm_check_values(v);
 	PG_RETURN_DATUM(rfm_score_datum(fcinfo, t, v));
 }
@@ -1242,30 +1266,30 @@ rfm_thresholds_accum(PG_FUNCTION_ARGS)
 	MemoryContext aggcxt;
 	RfmStateExpanded *s = NULL;
 	float8		v[RFM_NDIMS];
-	int			bins,
+	bool		known;
+	int			next,
+				bins,
 				method;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("rfm_thresholds_accum called in non-aggregate context")));
-	rfm_check_options(fcinfo, 4, &bins, &method);
+	known = rfm_values_arg(fcinfo, 1, v, &next);
+	rfm_check_options(fcinfo, next, &bins, &method);
 
 	if (!PG_ARGISNULL(0))
 	{
 		s = rfm_state_for_update(fcinfo, 0, aggcxt);
 		rfm_check_same_options(s->bins, s->method, bins, method);
 	}
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+	if (!known)
 	{
 		/* a customer with an unknown dimension is left out */
 		if (s == NULL)
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(EOHPGetRWDatum(&s->hdr));
 	}
-	v[0] = PG_GETARG_FLOAT8(1);
-	v[1] = PG_GETARG_FLOAT8(2);
-	v[2] = PG_GETARG_FLOAT8(3);
 	rfm_check_values(v);
 	if (s == NULL)
 		s = rfm_state_new(aggcxt, method, bins);
@@ -1593,10 +1617,45 @@ rfm_thresholds_make(PG_FUNCTION_ARGS)
 typedef struct RfmWindowState
 {
 	bool		ready;			/* thresholds computed for this partition */
+	bool		summary;		/* values come from one customer_summary */
 	int32		bins;
 	int32		method;
 	RfmThresholds thresholds;
 } RfmWindowState;
+
+/*
+ * The RFM values of one row of the partition (or of the current row when
+ * pos < 0): three float8 arguments, or one customer_summary.  False when a
+ * value is NULL.
+ */
+static bool
+rfm_window_values(WindowObject winobj, bool summary, int64 pos, float8 *v)
+{
+	int			nargs = summary ? 1 : RFM_NDIMS;
+	Datum		arg[RFM_NDIMS];
+	int			d;
+
+	for (d = 0; d < nargs; d++)
+	{
+		bool		isnull;
+		bool		isout = false;
+
+		if (pos < 0)
+			arg[d] = WinGetFuncArgCurrent(winobj, d, &isnull);
+		else
+			arg[d] = WinGetFuncArgInPartition(winobj, d, pos, WINDOW_SEEK_HEAD,
+											  false, &isnull, &isout);
+		if (isout)
+			elog(ERROR, "row " INT64_FORMAT " of the partition is missing", pos);
+		if (isnull)
+			return false;
+	}
+	if (summary)
+		return custseg_summary_rfm(arg[0], v);
+	for (d = 0; d < RFM_NDIMS; d++)
+		v[d] = DatumGetFloat8(arg[d]);
+	return true;
+}
 
 /* Read the whole partition once and compute its thresholds. */
 static void
@@ -1625,21 +1684,8 @@ rfm_window_prepare(WindowObject winobj, RfmWindowState *ws)
 	for (pos = 0; pos < rows; pos++)
 	{
 		float8		v[RFM_NDIMS];
-		bool		isnull = false,
-					isout = false;
 
-		for (d = 0; d < RFM_NDIMS && !isnull; d++)
-		{
-			Datum		arg = WinGetFuncArgInPartition(winobj, d, pos,
-													   WINDOW_SEEK_HEAD, false,
-													   &isnull, &isout);
-
-			if (isout)
-				elog(ERROR, "row " INT64_FORMAT " of the partition is missing", pos);
-			if (!isnull)
-				v[d] = DatumGetFloat8(arg);
-		}
-		if (!isnull)
+		if (rfm_window_values(winobj, ws->summary, pos, v))
 		{
 			rfm_check_values(v);
 			for (d = 0; d < RFM_NDIMS; d++)
@@ -1668,6 +1714,7 @@ rfm_window_prepare(WindowObject winobj, RfmWindowState *ws)
 
 /*
  * custseg.rfm_score(recency, frequency, monetary, bins, method) OVER (...)
+ * custseg.rfm_score(summary, bins, method) OVER (...)
  */
 PG_FUNCTION_INFO_V1(rfm_score_window);
 Datum
@@ -1676,16 +1723,17 @@ rfm_score_window(PG_FUNCTION_ARGS)
 	WindowObject winobj = PG_WINDOW_OBJECT();
 	RfmWindowState *ws;
 	float8		v[RFM_NDIMS];
+	bool		summary = get_fn_expr_argtype(fcinfo->flinfo, 0) != FLOAT8OID;
+	int			binsarg = summary ? 1 : RFM_NDIMS;
 	int			bins = RFM_DEFAULT_BINS,
-				method = RFM_METHOD_QUANTILE,
-				d;
+				method = RFM_METHOD_QUANTILE;
 	Datum		arg;
 	bool		isnull;
 
 	/* the defaults of bins and method are filled in by the planner */
-	if (PG_NARGS() > 3)
+	if (PG_NARGS() > binsarg)
 	{
-		arg = WinGetFuncArgCurrent(winobj, 3, &isnull);
+		arg = WinGetFuncArgCurrent(winobj, binsarg, &isnull);
 		if (isnull)
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -1694,9 +1742,9 @@ rfm_score_window(PG_FUNCTION_ARGS)
 		bins = DatumGetInt32(arg);
 		custseg_check_bins(bins);
 	}
-	if (PG_NARGS() > 4)
+	if (PG_NARGS() > binsarg + 1)
 	{
-		arg = WinGetFuncArgCurrent(winobj, 4, &isnull);
+		arg = WinGetFuncArgCurrent(winobj, binsarg + 1, &isnull);
 		if (isnull)
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -1711,18 +1759,14 @@ rfm_score_window(PG_FUNCTION_ARGS)
 	{
 		ws->bins = bins;
 		ws->method = method;
+		ws->summary = summary;
 		rfm_window_prepare(winobj, ws);
 	}
 	else
 		rfm_check_same_options(ws->bins, ws->method, bins, method);
 
-	for (d = 0; d < RFM_NDIMS; d++)
-	{
-		arg = WinGetFuncArgCurrent(winobj, d, &isnull);
-		if (isnull)
-			PG_RETURN_NULL();
-		v[d] = DatumGetFloat8(arg);
-	}
+	if (!rfm_window_values(winobj, summary, -1, v))
+		PG_RETURN_NULL();
 	/* checked by rfm_window_prepare */
 	PG_RETURN_DATUM(rfm_score_datum(fcinfo, &ws->thresholds, v));
 }

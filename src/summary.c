@@ -6,12 +6,13 @@
  *
  * The aggregate runs once per customer (GROUP BY customer_id).  Its state
  * keeps one entry per local calendar day on which the customer has a row:
- * the number of purchase rows and the sum of all amounts of that day.  Rows
- * of one customer usually arrive in time order, so an entry is normally
- * appended or merged into the last one; rows that arrive out of order are
- * appended too and the entries are sorted and merged once, at the end.  The
- * first few days live inside the state itself, so a one-time buyer costs a
- * single allocation.
+ * the number of purchase rows and the sum of all amounts of that day.  The
+ * latest day is kept in the state itself and rows of the same day merge into
+ * it; a row of another day moves it to an array.  Rows of one customer
+ * usually arrive in time order, so a row touches only the state (one
+ * allocation, a one-time buyer needs nothing else) and the array is only
+ * appended to; rows out of order are appended too, and the days are sorted
+ * and merged once, at the end.
  *
  * Definitions (docs/summary.md has the user's version):
  *	- all times are local wall-clock times: a date is its midnight, a
@@ -38,14 +39,19 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/fmgrprotos.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
+#include "utils/typcache.h"
 
-/* Days kept inside the state before it needs an array of its own. */
-#define SUMMARY_INLINE_DAYS 3
-
-/* Number of fields of custseg.customer_summary. */
+/* Number of fields of custseg.customer_summary, and some of them. */
 #define SUMMARY_NATTS 11
+#define SUMMARY_ATT_ORDERS 3
+#define SUMMARY_ATT_REVENUE 5
+#define SUMMARY_ATT_RECENCY_DAYS 7
+
+/* Day entries allocated when a customer first buys on a second day. */
+#define SUMMARY_FIRST_DAYS 8
 
 typedef struct SummaryDay
 {
@@ -54,16 +60,23 @@ typedef struct SummaryDay
 	double		amount;			/* sum of every amount of the day */
 } SummaryDay;
 
+/*
+ * The day being accumulated is kept in the state itself ("current"), so that
+ * a row touches only this struct; it goes to the days array when a row of
+ * another day arrives.  The array is only written while rows arrive in time
+ * order, and read once at the end.
+ */
 typedef struct SummaryState
 {
 	Timestamp	as_of;			/* local time, the same on every row */
 	Timestamp	first_order;	/* earliest purchase row, local time */
 	Timestamp	last_order;		/* latest purchase row, local time */
-	int32		ndays;			/* entries in use */
-	int32		maxdays;		/* entries allocated */
-	bool		sorted;			/* days strictly increasing? */
-	SummaryDay *days;			/* inline_days or a palloc'd array */
-	SummaryDay	inline_days[SUMMARY_INLINE_DAYS];
+	SummaryDay	current;		/* the latest day seen, if has_current */
+	bool		has_current;
+	bool		sorted;			/* days and then current strictly increasing? */
+	int32		ndays;			/* entries of days in use */
+	int32		maxdays;		/* entries of days allocated */
+	SummaryDay *days;			/* earlier days, or NULL */
 } SummaryState;
 
 /*
@@ -276,49 +289,52 @@ amount_arg(SummaryCallSite *site, Datum value)
 	return amount;
 }
 
-/* Make room for one more day entry. */
+/* Append an entry to the days array, growing it as needed. */
 static void
-summary_grow(SummaryState *state, MemoryContext context)
+summary_append(SummaryState *state, MemoryContext context, const SummaryDay *day)
 {
-	if (state->days == state->inline_days)
+	if (state->ndays == state->maxdays)
 	{
-		state->maxdays = 4 * SUMMARY_INLINE_DAYS;
-		state->days = MemoryContextAlloc(context, state->maxdays * sizeof(SummaryDay));
-		memcpy(state->days, state->inline_days, state->ndays * sizeof(SummaryDay));
+		if (state->days == NULL)
+		{
+			state->maxdays = SUMMARY_FIRST_DAYS;
+			state->days = MemoryContextAlloc(context, state->maxdays * sizeof(SummaryDay));
+		}
+		else
+		{
+			if (state->maxdays > (int) (MaxAllocSize / sizeof(SummaryDay) / 2))
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("too many order days for one customer"),
+						 errhint("Group the orders by customer before summarizing them.")));
+			state->maxdays *= 2;
+			state->days = repalloc(state->days, state->maxdays * sizeof(SummaryDay));
+		}
 	}
-	else
-	{
-		if (state->maxdays > (int) (MaxAllocSize / sizeof(SummaryDay) / 2))
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("too many order days for one customer"),
-					 errhint("Group the orders by customer before summarizing them.")));
-		state->maxdays *= 2;
-		state->days = repalloc(state->days, state->maxdays * sizeof(SummaryDay));
-	}
+	state->days[state->ndays++] = *day;
 }
 
-/* Add a day entry; merge it into the last one when it is the same day. */
+/* Add rows of one day: merged into the current day, or a new current day. */
 static void
 summary_add_day(SummaryState *state, MemoryContext context,
 				int32 day, int32 purchases, double amount)
 {
-	SummaryDay *last = state->ndays > 0 ? &state->days[state->ndays - 1] : NULL;
-
-	if (last != NULL && last->day == day)
+	if (state->has_current)
 	{
-		last->purchases += purchases;
-		last->amount += amount;
-		return;
+		if (state->current.day == day)
+		{
+			state->current.purchases += purchases;
+			state->current.amount += amount;
+			return;
+		}
+		if (day < state->current.day)
+			state->sorted = false;
+		summary_append(state, context, &state->current);
 	}
-	if (state->ndays == state->maxdays)
-		summary_grow(state, context);
-	if (last != NULL && last->day > day)
-		state->sorted = false;
-	state->days[state->ndays].day = day;
-	state->days[state->ndays].purchases = purchases;
-	state->days[state->ndays].amount = amount;
-	state->ndays++;
+	state->current.day = day;
+	state->current.purchases = purchases;
+	state->current.amount = amount;
+	state->has_current = true;
 }
 
 static SummaryState *
@@ -329,9 +345,7 @@ summary_new(MemoryContext context, Timestamp as_of)
 	state->as_of = as_of;
 	state->first_order = DT_NOEND;
 	state->last_order = DT_NOBEGIN;
-	state->maxdays = SUMMARY_INLINE_DAYS;
 	state->sorted = true;
-	state->days = state->inline_days;
 	return state;
 }
 
@@ -344,13 +358,21 @@ summary_day_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Sort the day entries and merge entries of the same day. */
+/*
+ * Bring the days into one array, sorted by day with one entry per day.
+ * Afterwards current is empty and days holds every day.
+ */
 static void
-summary_normalize(SummaryState *state)
+summary_normalize(SummaryState *state, MemoryContext context)
 {
 	int			i;
 	int			n = 0;
 
+	if (state->has_current)
+	{
+		summary_append(state, context, &state->current);
+		state->has_current = false;
+	}
 	if (state->sorted)
 		return;
 	qsort(state->days, state->ndays, sizeof(SummaryDay), summary_day_cmp);
@@ -465,6 +487,8 @@ summarize_combine(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(state);
 	}
+
+	/* other may live in a short-lived context: copy, never adopt it */
 	if (state == NULL)
 		state = summary_new(context, other->as_of);
 	summary_check_as_of(state, other->as_of);
@@ -476,6 +500,9 @@ summarize_combine(PG_FUNCTION_ARGS)
 	for (i = 0; i < other->ndays; i++)
 		summary_add_day(state, context, other->days[i].day,
 						other->days[i].purchases, other->days[i].amount);
+	if (other->has_current)
+		summary_add_day(state, context, other->current.day,
+						other->current.purchases, other->current.amount);
 	if (!other->sorted)
 		state->sorted = false;
 
@@ -484,67 +511,66 @@ summarize_combine(PG_FUNCTION_ARGS)
 
 /*
  * summarize_serialize(state) -> bytea: as_of, first and last order, the
- * number of days, then each day's entry, days sorted and merged.
+ * number of days, then the day entries, sorted and merged, in the server's
+ * own layout (partial states only travel between processes of one server).
  */
 PG_FUNCTION_INFO_V1(summarize_serialize);
 Datum
 summarize_serialize(PG_FUNCTION_ARGS)
 {
-	SummaryState *state;
+	MemoryContext context = summary_aggcontext(fcinfo, "summarize_serialize");
+	SummaryState *state = (SummaryState *) PG_GETARG_POINTER(0);
 	StringInfoData buf;
-	int			i;
 
-	summary_aggcontext(fcinfo, "summarize_serialize");
-	state = (SummaryState *) PG_GETARG_POINTER(0);
-	summary_normalize(state);
+	summary_normalize(state, context);
 
 	pq_begintypsend(&buf);
 	pq_sendint64(&buf, state->as_of);
 	pq_sendint64(&buf, state->first_order);
 	pq_sendint64(&buf, state->last_order);
 	pq_sendint32(&buf, state->ndays);
-	for (i = 0; i < state->ndays; i++)
-	{
-		pq_sendint32(&buf, state->days[i].day);
-		pq_sendint32(&buf, state->days[i].purchases);
-		pq_sendfloat8(&buf, state->days[i].amount);
-	}
+	if (state->ndays > 0)
+		pq_sendbytes(&buf, (const char *) state->days, state->ndays * sizeof(SummaryDay));
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
-/* summarize_deserialize(bytea, internal): the inverse of the above. */
+/*
+ * summarize_deserialize(bytea, internal): the inverse of the above, into the
+ * current (per-tuple) memory context; summarize_combine copies what it keeps.
+ */
 PG_FUNCTION_INFO_V1(summarize_deserialize);
 Datum
 summarize_deserialize(PG_FUNCTION_ARGS)
 {
-	MemoryContext context = summary_aggcontext(fcinfo, "summarize_deserialize");
 	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
 	StringInfoData buf;
 	SummaryState *state;
 	int32		ndays;
 	int			i;
 
+	summary_aggcontext(fcinfo, "summarize_deserialize");
 	buf.data = VARDATA_ANY(bytes);
 	buf.len = VARSIZE_ANY_EXHDR(bytes);
 	buf.maxlen = buf.len;
 	buf.cursor = 0;
 
-	state = summary_new(context, pq_getmsgint64(&buf));
+	state = summary_new(CurrentMemoryContext, pq_getmsgint64(&buf));
 	state->first_order = pq_getmsgint64(&buf);
 	state->last_order = pq_getmsgint64(&buf);
 	ndays = pq_getmsgint(&buf, 4);
-	if (ndays < 0 || (int64) ndays * 16 != buf.len - buf.cursor)
+	if (ndays < 0 || (int64) ndays * sizeof(SummaryDay) != (uint64) (buf.len - buf.cursor))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid summarize state: %d days in %d bytes",
 						ndays, buf.len - buf.cursor)));
-	for (i = 0; i < ndays; i++)
+	if (ndays > 0)
 	{
-		int32		day = pq_getmsgint(&buf, 4);
-		int32		purchases = pq_getmsgint(&buf, 4);
-		double		amount = pq_getmsgfloat8(&buf);
-
-		summary_add_day(state, context, day, purchases, amount);
+		state->days = palloc(ndays * sizeof(SummaryDay));
+		pq_copymsgbytes(&buf, (char *) state->days, ndays * sizeof(SummaryDay));
+		state->ndays = state->maxdays = ndays;
+		for (i = 1; i < ndays; i++)
+			if (state->days[i].day <= state->days[i - 1].day)
+				state->sorted = false;
 	}
 	pq_getmsgend(&buf);
 
@@ -566,17 +592,20 @@ summarize_final(PG_FUNCTION_ARGS)
 	double		repeat_revenue = 0.0;
 	int32		first_day = 0;
 	int32		last_day = 0;
+	MemoryContext context;
 	int			i;
 
-	summary_aggcontext(fcinfo, "summarize_final");
+	context = summary_aggcontext(fcinfo, "summarize_final");
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	state = (SummaryState *) PG_GETARG_POINTER(0);
-	summary_normalize(state);
+	if (!state->sorted)
+		summary_normalize(state, context);
 
-	for (i = 0; i < state->ndays; i++)
+	/* the days in order: the array, then the current day */
+	for (i = 0; i < state->ndays + (state->has_current ? 1 : 0); i++)
 	{
-		const SummaryDay *d = &state->days[i];
+		const SummaryDay *d = i < state->ndays ? &state->days[i] : &state->current;
 
 		revenue += d->amount;
 		if (purchase_days > 0)
@@ -619,4 +648,47 @@ summarize_final(PG_FUNCTION_ARGS)
 	values[10] = Float8GetDatum(purchase_days > 1 ? repeat_revenue / (purchase_days - 1) : 0.0);
 
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/*
+ * custseg_summary_rfm: the RFM values of a summary, for the RFM functions
+ * that take a custseg.customer_summary (declared in custseg.h).  It runs for
+ * every row of a window partition, so the row type's descriptor is kept for
+ * the backend's life (keyed by the type's OID, which changes only if the
+ * extension is dropped and created again) instead of being looked up and
+ * reference-counted per call.
+ */
+bool
+custseg_summary_rfm(Datum summary, double *values)
+{
+	static Oid	cached_type = InvalidOid;
+	static TupleDesc cached_desc = NULL;
+	HeapTupleHeader header = DatumGetHeapTupleHeader(summary);
+	Oid			type = HeapTupleHeaderGetTypeId(header);
+	HeapTupleData tuple;
+	bool		isnull[3];
+
+	if (type != cached_type)
+	{
+		TupleDesc	desc = lookup_rowtype_tupdesc(type, HeapTupleHeaderGetTypMod(header));
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		if (cached_desc != NULL)
+			FreeTupleDesc(cached_desc);
+		cached_desc = CreateTupleDescCopy(desc);
+		cached_type = type;
+		MemoryContextSwitchTo(old);
+		ReleaseTupleDesc(desc);
+	}
+
+	tuple.t_len = HeapTupleHeaderGetDatumLength(header);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = header;
+
+	values[0] = DatumGetFloat8(heap_getattr(&tuple, SUMMARY_ATT_RECENCY_DAYS, cached_desc, &isnull[0]));
+	values[1] = (double) DatumGetInt64(heap_getattr(&tuple, SUMMARY_ATT_ORDERS, cached_desc, &isnull[1]));
+	values[2] = DatumGetFloat8(heap_getattr(&tuple, SUMMARY_ATT_REVENUE, cached_desc, &isnull[2]));
+
+	return !(isnull[0] || isnull[1] || isnull[2]);
 }

@@ -105,6 +105,48 @@ CREATE AGGREGATE custseg.rfm_thresholds(recency float8, frequency float8,
 	PARALLEL = SAFE
 );
 
+-- The same from customer summaries: recency_days, orders and revenue.
+CREATE FUNCTION custseg.rfm_thresholds_accum(custseg.rfm_thresholds_state,
+	custseg.customer_summary)
+RETURNS custseg.rfm_thresholds_state
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION custseg.rfm_thresholds_accum(custseg.rfm_thresholds_state,
+	custseg.customer_summary, integer)
+RETURNS custseg.rfm_thresholds_state
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION custseg.rfm_thresholds_accum(custseg.rfm_thresholds_state,
+	custseg.customer_summary, integer, text)
+RETURNS custseg.rfm_thresholds_state
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE custseg.rfm_thresholds(summary custseg.customer_summary) (
+	SFUNC = custseg.rfm_thresholds_accum,
+	STYPE = custseg.rfm_thresholds_state,
+	FINALFUNC = custseg.rfm_thresholds_final,
+	COMBINEFUNC = custseg.rfm_thresholds_combine,
+	PARALLEL = SAFE
+);
+
+CREATE AGGREGATE custseg.rfm_thresholds(summary custseg.customer_summary,
+	bins integer) (
+	SFUNC = custseg.rfm_thresholds_accum,
+	STYPE = custseg.rfm_thresholds_state,
+	FINALFUNC = custseg.rfm_thresholds_final,
+	COMBINEFUNC = custseg.rfm_thresholds_combine,
+	PARALLEL = SAFE
+);
+
+CREATE AGGREGATE custseg.rfm_thresholds(summary custseg.customer_summary,
+	bins integer, method text) (
+	SFUNC = custseg.rfm_thresholds_accum,
+	STYPE = custseg.rfm_thresholds_state,
+	FINALFUNC = custseg.rfm_thresholds_final,
+	COMBINEFUNC = custseg.rfm_thresholds_combine,
+	PARALLEL = SAFE
+);
+
 -- Thresholds from cut points chosen by hand (method "custom").
 CREATE FUNCTION custseg.rfm_thresholds(recency_cuts float8[],
 	frequency_cuts float8[], monetary_cuts float8[])
@@ -119,10 +161,22 @@ RETURNS custseg.rfm_score
 AS 'MODULE_PATHNAME', 'rfm_score'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
+CREATE FUNCTION custseg.rfm_score(thresholds custseg.rfm_thresholds,
+	summary custseg.customer_summary)
+RETURNS custseg.rfm_score
+AS 'MODULE_PATHNAME', 'rfm_score'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
 -- Every row of a window partition scored against that partition's
 -- thresholds, in one pass: rfm_score(r, f, m) OVER (PARTITION BY ...).
 CREATE FUNCTION custseg.rfm_score(recency float8, frequency float8,
 	monetary float8, bins integer DEFAULT 5, method text DEFAULT 'quantile')
+RETURNS custseg.rfm_score
+AS 'MODULE_PATHNAME', 'rfm_score_window'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION custseg.rfm_score(summary custseg.customer_summary,
+	bins integer DEFAULT 5, method text DEFAULT 'quantile')
 RETURNS custseg.rfm_score
 AS 'MODULE_PATHNAME', 'rfm_score_window'
 LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;

@@ -52,7 +52,7 @@ AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE AGGREGATE custseg.summarize(order_time date, amount numeric, as_of date) (
 	SFUNC = custseg.summarize_accum,
 	STYPE = internal,
-	SSPACE = 96,
+	SSPACE = 80,
 	FINALFUNC = custseg.summarize_final,
 	COMBINEFUNC = custseg.summarize_combine,
 	SERIALFUNC = custseg.summarize_serialize,
@@ -63,7 +63,7 @@ CREATE AGGREGATE custseg.summarize(order_time date, amount numeric, as_of date) 
 CREATE AGGREGATE custseg.summarize(order_time date, amount double precision, as_of date) (
 	SFUNC = custseg.summarize_accum,
 	STYPE = internal,
-	SSPACE = 96,
+	SSPACE = 80,
 	FINALFUNC = custseg.summarize_final,
 	COMBINEFUNC = custseg.summarize_combine,
 	SERIALFUNC = custseg.summarize_serialize,
@@ -74,7 +74,7 @@ CREATE AGGREGATE custseg.summarize(order_time date, amount double precision, as_
 CREATE AGGREGATE custseg.summarize(order_time date, amount integer, as_of date) (
 	SFUNC = custseg.summarize_accum,
 	STYPE = internal,
-	SSPACE = 96,
+	SSPACE = 80,
 	FINALFUNC = custseg.summarize_final,
 	COMBINEFUNC = custseg.summarize_combine,
 	SERIALFUNC = custseg.summarize_serialize,
@@ -85,7 +85,7 @@ CREATE AGGREGATE custseg.summarize(order_time date, amount integer, as_of date) 
 CREATE AGGREGATE custseg.summarize(order_time date, amount bigint, as_of date) (
 	SFUNC = custseg.summarize_accum,
 	STYPE = internal,
-	SSPACE = 96,
+	SSPACE = 80,
 	FINALFUNC = custseg.summarize_final,
 	COMBINEFUNC = custseg.summarize_combine,
 	SERIALFUNC = custseg.summarize_serialize,
@@ -114,7 +114,7 @@ AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE AGGREGATE custseg.summarize(order_time timestamp, amount numeric, as_of timestamp) (
 	SFUNC = custseg.summarize_accum,
 	STYPE = internal,
-	SSPACE = 96,
+	SSPACE = 80,
 	FINALFUNC = custseg.summarize_final,
 	COMBINEFUNC = custseg.summarize_combine,
 	SERIALFUNC = custseg.summarize_serialize,
@@ -125,7 +125,7 @@ CREATE AGGREGATE custseg.summarize(order_time timestamp, amount numeric, as_of t
 CREATE AGGREGATE custseg.summarize(order_time timestamp, amount double precision, as_of timestamp) (
 	SFUNC = custseg.summarize_accum,
 	STYPE = internal,
-	SSPACE = 96,
+	SSPACE = 80,
 	FINALFUNC = custseg.summarize_final,
 	COMBINEFUNC = custseg.summarize_combine,
 	SERIALFUNC = custseg.summarize_serialize,
@@ -136,7 +136,7 @@ CREATE AGGREGATE custseg.summarize(order_time timestamp, amount double precision
 CREATE AGGREGATE custseg.summarize(order_time timestamp, amount integer, as_of timestamp) (
 	SFUNC = custseg.summarize_accum,
 	STYPE = internal,
-	SSPACE = 96,
+	SSPACE = 80,
 	FINALFUNC = custseg.summarize_final,
 	COMBINEFUNC = custseg.summarize_combine,
 	SERIALFUNC = custseg.summarize_serialize,
@@ -147,7 +147,7 @@ CREATE AGGREGATE custseg.summarize(order_time timestamp, amount integer, as_of t
 CREATE AGGREGATE custseg.summarize(order_time timestamp, amount bigint, as_of timestamp) (
 	SFUNC = custseg.summarize_accum,
 	STYPE = internal,
-	SSPACE = 96,
+	SSPACE = 80,
 	FINALFUNC = custseg.summarize_final,
 	COMBINEFUNC = custseg.summarize_combine,
 	SERIALFUNC = custseg.summarize_serialize,
@@ -177,7 +177,7 @@ AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE AGGREGATE custseg.summarize(order_time timestamptz, amount numeric, as_of timestamptz) (
 	SFUNC = custseg.summarize_accum,
 	STYPE = internal,
-	SSPACE = 96,
+	SSPACE = 80,
 	FINALFUNC = custseg.summarize_final,
 	COMBINEFUNC = custseg.summarize_combine,
 	SERIALFUNC = custseg.summarize_serialize,
@@ -188,7 +188,7 @@ CREATE AGGREGATE custseg.summarize(order_time timestamptz, amount numeric, as_of
 CREATE AGGREGATE custseg.summarize(order_time timestamptz, amount double precision, as_of timestamptz) (
 	SFUNC = custseg.summarize_accum,
 	STYPE = internal,
-	SSPACE = 96,
+	SSPACE = 80,
 	FINALFUNC = custseg.summarize_final,
 	COMBINEFUNC = custseg.summarize_combine,
 	SERIALFUNC = custseg.summarize_serialize,
@@ -199,7 +199,7 @@ CREATE AGGREGATE custseg.summarize(order_time timestamptz, amount double precisi
 CREATE AGGREGATE custseg.summarize(order_time timestamptz, amount integer, as_of timestamptz) (
 	SFUNC = custseg.summarize_accum,
 	STYPE = internal,
-	SSPACE = 96,
+	SSPACE = 80,
 	FINALFUNC = custseg.summarize_final,
 	COMBINEFUNC = custseg.summarize_combine,
 	SERIALFUNC = custseg.summarize_serialize,
@@ -210,7 +210,7 @@ CREATE AGGREGATE custseg.summarize(order_time timestamptz, amount integer, as_of
 CREATE AGGREGATE custseg.summarize(order_time timestamptz, amount bigint, as_of timestamptz) (
 	SFUNC = custseg.summarize_accum,
 	STYPE = internal,
-	SSPACE = 96,
+	SSPACE = 80,
 	FINALFUNC = custseg.summarize_final,
 	COMBINEFUNC = custseg.summarize_combine,
 	SERIALFUNC = custseg.summarize_serialize,

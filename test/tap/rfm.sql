@@ -124,11 +124,19 @@ SELECT is(
 	 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 	 WHERE n.nspname = 'custseg' AND p.proname LIKE 'rfm%'),
 	$$rfm_score(recency double precision, frequency double precision, monetary double precision, bins integer, method text) w i s called-on-null
+rfm_score(summary custseg.customer_summary, bins integer, method text) w i s called-on-null
 rfm_score(thresholds custseg.rfm_thresholds, recency double precision, frequency double precision, monetary double precision) f i s strict
+rfm_score(thresholds custseg.rfm_thresholds, summary custseg.customer_summary) f i s strict
 rfm_thresholds(recency double precision, frequency double precision, monetary double precision) a i s called-on-null
 rfm_thresholds(recency double precision, frequency double precision, monetary double precision, bins integer) a i s called-on-null
 rfm_thresholds(recency double precision, frequency double precision, monetary double precision, bins integer, method text) a i s called-on-null
 rfm_thresholds(recency_cuts double precision[], frequency_cuts double precision[], monetary_cuts double precision[]) f i s strict
+rfm_thresholds(summary custseg.customer_summary) a i s called-on-null
+rfm_thresholds(summary custseg.customer_summary, bins integer) a i s called-on-null
+rfm_thresholds(summary custseg.customer_summary, bins integer, method text) a i s called-on-null
+rfm_thresholds_accum(custseg.rfm_thresholds_state, custseg.customer_summary) f i s called-on-null
+rfm_thresholds_accum(custseg.rfm_thresholds_state, custseg.customer_summary, integer) f i s called-on-null
+rfm_thresholds_accum(custseg.rfm_thresholds_state, custseg.customer_summary, integer, text) f i s called-on-null
 rfm_thresholds_accum(custseg.rfm_thresholds_state, double precision, double precision, double precision) f i s called-on-null
 rfm_thresholds_accum(custseg.rfm_thresholds_state, double precision, double precision, double precision, integer) f i s called-on-null
 rfm_thresholds_accum(custseg.rfm_thresholds_state, double precision, double precision, double precision, integer, text) f i s called-on-null
@@ -143,7 +151,10 @@ SELECT is(
 	(SELECT string_agg(format('%s %s %s %s', a.aggfnoid::regprocedure, a.aggcombinefn, a.aggfinalfn, a.aggtranstype::regtype), E'\n'
 	                   ORDER BY a.aggfnoid::regprocedure::text)
 	 FROM pg_aggregate a WHERE a.aggfnoid::regproc::text = 'custseg.rfm_thresholds'),
-	$$custseg.rfm_thresholds(double precision,double precision,double precision) custseg.rfm_thresholds_combine custseg.rfm_thresholds_final custseg.rfm_thresholds_state
+	$$custseg.rfm_thresholds(custseg.customer_summary) custseg.rfm_thresholds_combine custseg.rfm_thresholds_final custseg.rfm_thresholds_state
+custseg.rfm_thresholds(custseg.customer_summary,integer) custseg.rfm_thresholds_combine custseg.rfm_thresholds_final custseg.rfm_thresholds_state
+custseg.rfm_thresholds(custseg.customer_summary,integer,text) custseg.rfm_thresholds_combine custseg.rfm_thresholds_final custseg.rfm_thresholds_state
+custseg.rfm_thresholds(double precision,double precision,double precision) custseg.rfm_thresholds_combine custseg.rfm_thresholds_final custseg.rfm_thresholds_state
 custseg.rfm_thresholds(double precision,double precision,double precision,integer) custseg.rfm_thresholds_combine custseg.rfm_thresholds_final custseg.rfm_thresholds_state
 custseg.rfm_thresholds(double precision,double precision,double precision,integer,text) custseg.rfm_thresholds_combine custseg.rfm_thresholds_final custseg.rfm_thresholds_state$$,
 	'aggregates: combine function, final function, state type (not internal)');
