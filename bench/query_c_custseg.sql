@@ -16,4 +16,4 @@ scored AS (
 SELECT customer_id, (s).recency_days, (s).orders, (s).revenue,
 	   (score).r, (score).f, (score).m,
 	   custseg.segment(score) AS segment
-FROM scored
+FROM scored;

@@ -451,9 +451,9 @@ rfm_cuts_rfm(const RfmPair *pairs, int64 npairs, int64 total, int bins,
 					q;
 
 		/* the lo-th and hi-th smallest values (1-based); cursors only advance */
-		while (lobefore + pairs[lopos].count < (int64) lo)
+		while (lopos < npairs - 1 && lobefore + pairs[lopos].count < (int64) lo)
 			lobefore += pairs[lopos++].count;
-		while (hibefore + pairs[hipos].count < (int64) hi)
+		while (hipos < npairs - 1 && hibefore + pairs[hipos].count < (int64) hi)
 			hibefore += pairs[hipos++].count;
 		xlo = pairs[lopos].value;
 		xhi = pairs[hipos].value;
