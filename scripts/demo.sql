@@ -3,15 +3,8 @@
 -- Run by scripts/demo in a database with custseg installed and table orders
 -- filled by bench/generate_orders.sql.  Reads like the guide
 -- (docs/guide.md): summarize every customer, score R, F and M from 1 to 5,
--- name the segment, and report.
---
--- Details guessed before the custseg functions were merged, all here:
---   * the 'rfm' map names its segments as the R rfm package does
---     ('Champions', 'Potential Loyalist', ...): only the advice column of
---     the segment report relies on it, and shows '-' for any other name;
---   * custseg.rfm_thresholds prints as JSON with the cut points of every
---     dimension in arrays "recency", "frequency" and "monetary" (the text form
---     in the rfm branch's sql/rfm.sql).
+-- name the segment, and report.  The thresholds are shown from their JSON
+-- text form (docs/rfm.md).
 
 \set ON_ERROR_STOP on
 SET timezone = 'UTC';				-- calendar days (recency) are UTC days
@@ -38,7 +31,7 @@ WITH summary AS (
 ),
 scored AS (
 	SELECT customer_id, s,
-		   custseg.rfm_score((s).recency_days, (s).orders, (s).revenue) OVER () AS score
+		   custseg.rfm_score(s) OVER () AS score
 	FROM summary
 )
 SELECT customer_id, s, score, custseg.segment(score) AS segment
