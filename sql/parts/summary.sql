@@ -32,188 +32,37 @@ RETURNS custseg.customer_summary
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 
--- order_time date
-CREATE FUNCTION custseg.summarize_accum(internal, date, numeric, date)
-RETURNS internal
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION custseg.summarize_accum(internal, date, double precision, date)
-RETURNS internal
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION custseg.summarize_accum(internal, date, integer, date)
-RETURNS internal
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION custseg.summarize_accum(internal, date, bigint, date)
-RETURNS internal
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE AGGREGATE custseg.summarize(order_time date, amount numeric, as_of date) (
-	SFUNC = custseg.summarize_accum,
-	STYPE = internal,
-	SSPACE = 80,
-	FINALFUNC = custseg.summarize_final,
-	COMBINEFUNC = custseg.summarize_combine,
-	SERIALFUNC = custseg.summarize_serialize,
-	DESERIALFUNC = custseg.summarize_deserialize,
-	PARALLEL = SAFE
-);
-
-CREATE AGGREGATE custseg.summarize(order_time date, amount double precision, as_of date) (
-	SFUNC = custseg.summarize_accum,
-	STYPE = internal,
-	SSPACE = 80,
-	FINALFUNC = custseg.summarize_final,
-	COMBINEFUNC = custseg.summarize_combine,
-	SERIALFUNC = custseg.summarize_serialize,
-	DESERIALFUNC = custseg.summarize_deserialize,
-	PARALLEL = SAFE
-);
-
-CREATE AGGREGATE custseg.summarize(order_time date, amount integer, as_of date) (
-	SFUNC = custseg.summarize_accum,
-	STYPE = internal,
-	SSPACE = 80,
-	FINALFUNC = custseg.summarize_final,
-	COMBINEFUNC = custseg.summarize_combine,
-	SERIALFUNC = custseg.summarize_serialize,
-	DESERIALFUNC = custseg.summarize_deserialize,
-	PARALLEL = SAFE
-);
-
-CREATE AGGREGATE custseg.summarize(order_time date, amount bigint, as_of date) (
-	SFUNC = custseg.summarize_accum,
-	STYPE = internal,
-	SSPACE = 80,
-	FINALFUNC = custseg.summarize_final,
-	COMBINEFUNC = custseg.summarize_combine,
-	SERIALFUNC = custseg.summarize_serialize,
-	DESERIALFUNC = custseg.summarize_deserialize,
-	PARALLEL = SAFE
-);
-
-
--- order_time timestamp
-CREATE FUNCTION custseg.summarize_accum(internal, timestamp, numeric, timestamp)
-RETURNS internal
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION custseg.summarize_accum(internal, timestamp, double precision, timestamp)
-RETURNS internal
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION custseg.summarize_accum(internal, timestamp, integer, timestamp)
-RETURNS internal
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION custseg.summarize_accum(internal, timestamp, bigint, timestamp)
-RETURNS internal
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE AGGREGATE custseg.summarize(order_time timestamp, amount numeric, as_of timestamp) (
-	SFUNC = custseg.summarize_accum,
-	STYPE = internal,
-	SSPACE = 80,
-	FINALFUNC = custseg.summarize_final,
-	COMBINEFUNC = custseg.summarize_combine,
-	SERIALFUNC = custseg.summarize_serialize,
-	DESERIALFUNC = custseg.summarize_deserialize,
-	PARALLEL = SAFE
-);
-
-CREATE AGGREGATE custseg.summarize(order_time timestamp, amount double precision, as_of timestamp) (
-	SFUNC = custseg.summarize_accum,
-	STYPE = internal,
-	SSPACE = 80,
-	FINALFUNC = custseg.summarize_final,
-	COMBINEFUNC = custseg.summarize_combine,
-	SERIALFUNC = custseg.summarize_serialize,
-	DESERIALFUNC = custseg.summarize_deserialize,
-	PARALLEL = SAFE
-);
-
-CREATE AGGREGATE custseg.summarize(order_time timestamp, amount integer, as_of timestamp) (
-	SFUNC = custseg.summarize_accum,
-	STYPE = internal,
-	SSPACE = 80,
-	FINALFUNC = custseg.summarize_final,
-	COMBINEFUNC = custseg.summarize_combine,
-	SERIALFUNC = custseg.summarize_serialize,
-	DESERIALFUNC = custseg.summarize_deserialize,
-	PARALLEL = SAFE
-);
-
-CREATE AGGREGATE custseg.summarize(order_time timestamp, amount bigint, as_of timestamp) (
-	SFUNC = custseg.summarize_accum,
-	STYPE = internal,
-	SSPACE = 80,
-	FINALFUNC = custseg.summarize_final,
-	COMBINEFUNC = custseg.summarize_combine,
-	SERIALFUNC = custseg.summarize_serialize,
-	DESERIALFUNC = custseg.summarize_deserialize,
-	PARALLEL = SAFE
-);
-
-
--- order_time timestamptz
+-- custseg.summarize(order_time, amount, as_of): one transition function and
+-- one aggregate for each order_time type (date, timestamp, timestamptz) and
+-- amount type (numeric, double precision, integer, bigint); all share one C
+-- function, which reads the argument types.  The timestamptz variants are
 -- STABLE: calendar days of a timestamptz follow the session TimeZone.
-CREATE FUNCTION custseg.summarize_accum(internal, timestamptz, numeric, timestamptz)
-RETURNS internal
-AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
-
-CREATE FUNCTION custseg.summarize_accum(internal, timestamptz, double precision, timestamptz)
-RETURNS internal
-AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
-
-CREATE FUNCTION custseg.summarize_accum(internal, timestamptz, integer, timestamptz)
-RETURNS internal
-AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
-
-CREATE FUNCTION custseg.summarize_accum(internal, timestamptz, bigint, timestamptz)
-RETURNS internal
-AS 'MODULE_PATHNAME' LANGUAGE C STABLE PARALLEL SAFE;
-
-CREATE AGGREGATE custseg.summarize(order_time timestamptz, amount numeric, as_of timestamptz) (
-	SFUNC = custseg.summarize_accum,
-	STYPE = internal,
-	SSPACE = 80,
-	FINALFUNC = custseg.summarize_final,
-	COMBINEFUNC = custseg.summarize_combine,
-	SERIALFUNC = custseg.summarize_serialize,
-	DESERIALFUNC = custseg.summarize_deserialize,
-	PARALLEL = SAFE
-);
-
-CREATE AGGREGATE custseg.summarize(order_time timestamptz, amount double precision, as_of timestamptz) (
-	SFUNC = custseg.summarize_accum,
-	STYPE = internal,
-	SSPACE = 80,
-	FINALFUNC = custseg.summarize_final,
-	COMBINEFUNC = custseg.summarize_combine,
-	SERIALFUNC = custseg.summarize_serialize,
-	DESERIALFUNC = custseg.summarize_deserialize,
-	PARALLEL = SAFE
-);
-
-CREATE AGGREGATE custseg.summarize(order_time timestamptz, amount integer, as_of timestamptz) (
-	SFUNC = custseg.summarize_accum,
-	STYPE = internal,
-	SSPACE = 80,
-	FINALFUNC = custseg.summarize_final,
-	COMBINEFUNC = custseg.summarize_combine,
-	SERIALFUNC = custseg.summarize_serialize,
-	DESERIALFUNC = custseg.summarize_deserialize,
-	PARALLEL = SAFE
-);
-
-CREATE AGGREGATE custseg.summarize(order_time timestamptz, amount bigint, as_of timestamptz) (
-	SFUNC = custseg.summarize_accum,
-	STYPE = internal,
-	SSPACE = 80,
-	FINALFUNC = custseg.summarize_final,
-	COMBINEFUNC = custseg.summarize_combine,
-	SERIALFUNC = custseg.summarize_serialize,
-	DESERIALFUNC = custseg.summarize_deserialize,
-	PARALLEL = SAFE
-);
+DO $$
+DECLARE
+	time_type text;
+	amount_type text;
+BEGIN
+	FOREACH time_type IN ARRAY ARRAY['date', 'timestamp', 'timestamptz'] LOOP
+		FOREACH amount_type IN ARRAY ARRAY['numeric', 'double precision', 'integer', 'bigint'] LOOP
+			EXECUTE format($sql$
+				CREATE FUNCTION custseg.summarize_accum(internal, %1$s, %2$s, %1$s)
+				RETURNS internal
+				AS 'MODULE_PATHNAME' LANGUAGE C %3$s PARALLEL SAFE$sql$,
+				time_type, amount_type,
+				CASE time_type WHEN 'timestamptz' THEN 'STABLE' ELSE 'IMMUTABLE' END);
+			EXECUTE format($sql$
+				CREATE AGGREGATE custseg.summarize(order_time %1$s, amount %2$s, as_of %1$s) (
+					SFUNC = custseg.summarize_accum,
+					STYPE = internal,
+					SSPACE = 80,
+					FINALFUNC = custseg.summarize_final,
+					COMBINEFUNC = custseg.summarize_combine,
+					SERIALFUNC = custseg.summarize_serialize,
+					DESERIALFUNC = custseg.summarize_deserialize,
+					PARALLEL = SAFE
+				)$sql$,
+				time_type, amount_type);
+		END LOOP;
+	END LOOP;
+END
+$$;

@@ -97,6 +97,17 @@ FROM (SELECT x, custseg.summarize(date '2020-01-01', x, date '2020-01-01') s
 		  ) a) b
 	  GROUP BY x) c;
 
+-- The text form of a summary reads back to the same value, bit for bit
+-- (floats print shortest-exact), so summaries can be exported and stored.
+SELECT count(*) AS summaries,
+	   count(*) FILTER (WHERE s::text::custseg.customer_summary IS NOT DISTINCT FROM s
+						  AND s::text::custseg.customer_summary::text = s::text) AS round_trip
+FROM (SELECT custseg.summarize(t, a::float8 / 3, timestamp '2020-06-01 13:14:15.123456') AS s
+	  FROM (SELECT g % 50 AS c, timestamp '2020-01-01' + g * interval '1 hour 7 minutes 0.1 second' AS t,
+				   (hashint4(g) & 65535) - 1000 AS a
+			FROM generate_series(1, 3000) g) o
+	  GROUP BY c) x;
+
 -- No usable row: NULL.  Empty input: NULL.
 SELECT custseg.summarize(order_day, amount, date '2019-01-01') IS NULL AS before_every_order
 FROM orders WHERE customer = 1;
