@@ -1,6 +1,6 @@
 -- The extension as a whole: where its objects live and what they may do.
 BEGIN;
-SELECT plan(6);
+SELECT plan(9);
 
 SELECT is((SELECT count(*)::int FROM pg_proc
 		   WHERE pronamespace = 'custseg'::regnamespace AND prosecdef), 0,
@@ -29,6 +29,21 @@ SELECT ok(has_schema_privilege('public', 'custseg', 'USAGE'),
 
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'custseg'), false,
 	'the extension is not relocatable (its SQL names custseg.)');
+
+-- An ordinary role can use everything: summaries, scores, built-in and user
+-- maps (it may read the rules, not change them).
+INSERT INTO custseg.segment_rules VALUES ('catalog_test', 1, 'Everyone', 1, 10, 1, 10, 1, 10);
+CREATE ROLE custseg_catalog_user;
+SET ROLE custseg_catalog_user;
+SELECT is((SELECT custseg.segment(custseg.rfm_score(s) OVER ())
+		   FROM (SELECT custseg.summarize(date '2020-01-01', 10, date '2020-12-31') AS s) x),
+	'Lost', 'an ordinary role summarizes, scores and labels');
+SELECT is(custseg.segment(3, 3, 3, 'catalog_test'), 'Everyone',
+	'an ordinary role labels with a user map');
+SELECT throws_ok($$INSERT INTO custseg.segment_rules VALUES ('mine', 1, 'X', 1, 5, 1, 5, 1, 5)$$,
+	'42501', 'permission denied for table segment_rules',
+	'an ordinary role cannot change the rules unless granted');
+RESET ROLE;
 
 SELECT * FROM finish();
 ROLLBACK;
