@@ -31,6 +31,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "datatype/timestamp.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
@@ -53,18 +54,31 @@
 /* Day entries allocated when a customer first buys on a second day. */
 #define SUMMARY_FIRST_DAYS 8
 
+/*
+ * A day's amounts are summed with Neumaier's compensated summation: amount
+ * is the rounded running sum and error what rounding lost, so that
+ * amount + error is the exact sum for any realistic number of rows.  The
+ * day's value, amount + error rounded once, is then the same whatever the
+ * order in which its rows arrived, serial or split between parallel
+ * workers.
+ */
 typedef struct SummaryDay
 {
 	int32		day;			/* local calendar day, days since 2000-01-01 */
 	int32		purchases;		/* rows with amount >= 0 */
-	double		amount;			/* sum of every amount of the day */
+	double		amount;			/* sum of every amount of the day ... */
+	double		error;			/* ... and the rounding error of that sum */
 } SummaryDay;
 
 /*
  * The day being accumulated is kept in the state itself ("current"), so that
  * a row touches only this struct; it goes to the days array when a row of
- * another day arrives.  The array is only written while rows arrive in time
- * order, and read once at the end.
+ * another day arrives.  While rows arrive in time order (sorted), the array
+ * holds strictly increasing days, all before current, and is only appended
+ * to.  Rows out of order are appended as they come; the array is sorted
+ * and merged when it is full and at the end (summary_normalize), after
+ * which the latest day is current again, so that more rows can follow (as
+ * they do when summarize is used as a window aggregate).
  */
 typedef struct SummaryState
 {
@@ -73,10 +87,10 @@ typedef struct SummaryState
 	Timestamp	last_order;		/* latest purchase row, local time */
 	SummaryDay	current;		/* the latest day seen, if has_current */
 	bool		has_current;
-	bool		sorted;			/* days and then current strictly increasing? */
+	bool		sorted;			/* days strictly increasing, then current? */
 	int32		ndays;			/* entries of days in use */
 	int32		maxdays;		/* entries of days allocated */
-	SummaryDay *days;			/* earlier days, or NULL */
+	SummaryDay *days;			/* other days, or NULL */
 } SummaryState;
 
 /*
@@ -88,6 +102,7 @@ typedef struct SummaryCallSite
 {
 	Oid			time_type;
 	Oid			amount_type;
+	pg_tz	   *tz;				/* the session time zone the span is for */
 	TimestampTz tz_from;		/* tz_offset holds in [tz_from, tz_until) */
 	TimestampTz tz_until;
 	int64		tz_offset;		/* microseconds east of UTC */
@@ -114,7 +129,7 @@ local_day(Timestamp t)
 static Timestamp
 timestamptz_local(SummaryCallSite *site, TimestampTz t)
 {
-	if (t < site->tz_from || t >= site->tz_until)
+	if (t < site->tz_from || t >= site->tz_until || site->tz != session_timezone)
 	{
 		pg_time_t	when;
 		pg_time_t	boundary;
@@ -136,6 +151,7 @@ timestamptz_local(SummaryCallSite *site, TimestampTz t)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("could not determine the UTC offset of the session time zone"),
 					 errhint("Set TimeZone to a valid time zone name.")));
+		site->tz = session_timezone;
 		site->tz_from = t;
 		site->tz_until = found ? time_t_to_timestamptz(boundary) : DT_NOEND;
 		site->tz_offset = (int64) before_gmtoff * USECS_PER_SEC;
@@ -289,11 +305,96 @@ amount_arg(SummaryCallSite *site, Datum value)
 	return amount;
 }
 
-/* Append an entry to the days array, growing it as needed. */
+/* Reject a sum of amounts that left the range of double precision. */
+static void
+summary_check_sum(double sum)
+{
+	if (!isfinite(sum))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("revenue of a customer is out of range"),
+				 errhint("Check the amounts of this customer's orders; their sum exceeds double precision.")));
+}
+
+/* Add x to the compensated sum (*sum, *error). */
+static inline void
+summary_sum_add(double *sum, double *error, double x)
+{
+	double		t = *sum + x;
+
+	summary_check_sum(t);
+	if (fabs(*sum) >= fabs(x))
+		*error += (*sum - t) + x;
+	else
+		*error += (x - t) + *sum;
+	*sum = t;
+}
+
+/* Add n purchases to a day's count. */
+static inline void
+summary_count_purchases(SummaryDay *day, int32 n)
+{
+	if (pg_add_s32_overflow(day->purchases, n, &day->purchases))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many orders of one customer on one day"),
+				 errhint("Check that the orders are grouped by customer.")));
+}
+
+/* Merge entry b into entry a of the same day. */
+static void
+summary_merge_day(SummaryDay *a, const SummaryDay *b)
+{
+	summary_count_purchases(a, b->purchases);
+	summary_sum_add(&a->amount, &a->error, b->amount);
+	a->error += b->error;
+}
+
+static int
+summary_day_cmp(const void *a, const void *b)
+{
+	int32		x = ((const SummaryDay *) a)->day;
+	int32		y = ((const SummaryDay *) b)->day;
+
+	return (x > y) - (x < y);
+}
+
+/* Sort the days array and merge its entries of the same day. */
+static void
+summary_sort_days(SummaryState *state)
+{
+	int			i;
+	int			n = 0;
+
+	qsort(state->days, state->ndays, sizeof(SummaryDay), summary_day_cmp);
+	for (i = 0; i < state->ndays; i++)
+	{
+		if (n > 0 && state->days[n - 1].day == state->days[i].day)
+			summary_merge_day(&state->days[n - 1], &state->days[i]);
+		else
+			state->days[n++] = state->days[i];
+	}
+	state->ndays = n;
+}
+
+/*
+ * Append an entry to the days array.  A full array of unsorted days is
+ * first sorted and merged, so that it grows with the number of distinct
+ * days, not of rows.
+ */
 static void
 summary_append(SummaryState *state, MemoryContext context, const SummaryDay *day)
 {
-	if (state->ndays == state->maxdays)
+	bool		grow = state->ndays == state->maxdays;
+
+	if (grow && !state->sorted)
+	{
+		/* grow only if merging does not free half of the array */
+		CHECK_FOR_INTERRUPTS();
+		summary_sort_days(state);
+		grow = state->ndays > state->maxdays / 2 || state->ndays == state->maxdays;
+	}
+	if (grow)
 	{
 		if (state->days == NULL)
 		{
@@ -314,27 +415,49 @@ summary_append(SummaryState *state, MemoryContext context, const SummaryDay *day
 	state->days[state->ndays++] = *day;
 }
 
-/* Add rows of one day: merged into the current day, or a new current day. */
+/* Add an entry: merged into the current day, or a new current day. */
 static void
-summary_add_day(SummaryState *state, MemoryContext context,
-				int32 day, int32 purchases, double amount)
+summary_add_day(SummaryState *state, MemoryContext context, const SummaryDay *day)
 {
-	if (state->has_current)
+	SummaryDay	previous;
+
+	if (!state->has_current)
 	{
-		if (state->current.day == day)
-		{
-			state->current.purchases += purchases;
-			state->current.amount += amount;
-			return;
-		}
-		if (day < state->current.day)
-			state->sorted = false;
-		summary_append(state, context, &state->current);
+		state->current = *day;
+		state->has_current = true;
+		return;
 	}
-	state->current.day = day;
-	state->current.purchases = purchases;
-	state->current.amount = amount;
-	state->has_current = true;
+	if (state->current.day == day->day)
+	{
+		summary_merge_day(&state->current, day);
+		return;
+	}
+	if (day->day < state->current.day)
+		state->sorted = false;
+	previous = state->current;
+	state->current = *day;
+	summary_append(state, context, &previous);
+}
+
+/* Add one order row. */
+static inline void
+summary_add_row(SummaryState *state, MemoryContext context, int32 day, double amount)
+{
+	SummaryDay	row;
+
+	if (state->has_current && state->current.day == day)
+	{
+		/* another row of the current day: the common case, kept short */
+		if (amount >= 0)
+			summary_count_purchases(&state->current, 1);
+		summary_sum_add(&state->current.amount, &state->current.error, amount);
+		return;
+	}
+	row.day = day;
+	row.purchases = amount >= 0 ? 1 : 0;
+	row.amount = amount;
+	row.error = 0.0;
+	summary_add_day(state, context, &row);
 }
 
 static SummaryState *
@@ -349,44 +472,26 @@ summary_new(MemoryContext context, Timestamp as_of)
 	return state;
 }
 
-static int
-summary_day_cmp(const void *a, const void *b)
-{
-	int32		x = ((const SummaryDay *) a)->day;
-	int32		y = ((const SummaryDay *) b)->day;
-
-	return (x > y) - (x < y);
-}
-
 /*
- * Bring the days into one array, sorted by day with one entry per day.
- * Afterwards current is empty and days holds every day.
+ * Sort and merge all days; afterwards the array holds every day but the
+ * latest, which is current again, and the state is sorted.
  */
 static void
 summary_normalize(SummaryState *state, MemoryContext context)
 {
-	int			i;
-	int			n = 0;
-
+	if (state->sorted)
+		return;
 	if (state->has_current)
 	{
 		summary_append(state, context, &state->current);
 		state->has_current = false;
 	}
-	if (state->sorted)
-		return;
-	qsort(state->days, state->ndays, sizeof(SummaryDay), summary_day_cmp);
-	for (i = 0; i < state->ndays; i++)
+	summary_sort_days(state);
+	if (state->ndays > 0)
 	{
-		if (n > 0 && state->days[n - 1].day == state->days[i].day)
-		{
-			state->days[n - 1].purchases += state->days[i].purchases;
-			state->days[n - 1].amount += state->days[i].amount;
-		}
-		else
-			state->days[n++] = state->days[i];
+		state->current = state->days[--state->ndays];
+		state->has_current = true;
 	}
-	state->ndays = n;
 	state->sorted = true;
 }
 
@@ -462,7 +567,7 @@ summarize_accum(PG_FUNCTION_ARGS)
 		if (when > state->last_order)
 			state->last_order = when;
 	}
-	summary_add_day(state, context, local_day(when), amount >= 0 ? 1 : 0, amount);
+	summary_add_row(state, context, local_day(when), amount);
 	PG_RETURN_POINTER(state);
 
 skip:
@@ -498,11 +603,9 @@ summarize_combine(PG_FUNCTION_ARGS)
 	if (other->last_order > state->last_order)
 		state->last_order = other->last_order;
 	for (i = 0; i < other->ndays; i++)
-		summary_add_day(state, context, other->days[i].day,
-						other->days[i].purchases, other->days[i].amount);
+		summary_add_day(state, context, &other->days[i]);
 	if (other->has_current)
-		summary_add_day(state, context, other->current.day,
-						other->current.purchases, other->current.amount);
+		summary_add_day(state, context, &other->current);
 	if (!other->sorted)
 		state->sorted = false;
 
@@ -513,6 +616,7 @@ summarize_combine(PG_FUNCTION_ARGS)
  * summarize_serialize(state) -> bytea: as_of, first and last order, the
  * number of days, then the day entries, sorted and merged, in the server's
  * own layout (partial states only travel between processes of one server).
+ * The state stays valid: the latest day is its current day again.
  */
 PG_FUNCTION_INFO_V1(summarize_serialize);
 Datum
@@ -528,9 +632,11 @@ summarize_serialize(PG_FUNCTION_ARGS)
 	pq_sendint64(&buf, state->as_of);
 	pq_sendint64(&buf, state->first_order);
 	pq_sendint64(&buf, state->last_order);
-	pq_sendint32(&buf, state->ndays);
+	pq_sendint32(&buf, state->ndays + (state->has_current ? 1 : 0));
 	if (state->ndays > 0)
 		pq_sendbytes(&buf, (const char *) state->days, state->ndays * sizeof(SummaryDay));
+	if (state->has_current)
+		pq_sendbytes(&buf, (const char *) &state->current, sizeof(SummaryDay));
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -589,7 +695,9 @@ summarize_final(PG_FUNCTION_ARGS)
 	int64		orders = 0;
 	int64		purchase_days = 0;
 	double		revenue = 0.0;
+	double		revenue_error = 0.0;
 	double		repeat_revenue = 0.0;
+	double		repeat_error = 0.0;
 	int32		first_day = 0;
 	int32		last_day = 0;
 	MemoryContext context;
@@ -606,10 +714,11 @@ summarize_final(PG_FUNCTION_ARGS)
 	for (i = 0; i < state->ndays + (state->has_current ? 1 : 0); i++)
 	{
 		const SummaryDay *d = i < state->ndays ? &state->days[i] : &state->current;
+		double		amount = d->amount + d->error;	/* rounded once */
 
-		revenue += d->amount;
+		summary_sum_add(&revenue, &revenue_error, amount);
 		if (purchase_days > 0)
-			repeat_revenue += d->amount;
+			summary_sum_add(&repeat_revenue, &repeat_error, amount);
 		if (d->purchases > 0)
 		{
 			if (purchase_days == 0)
@@ -621,6 +730,10 @@ summarize_final(PG_FUNCTION_ARGS)
 	}
 	if (orders == 0)
 		PG_RETURN_NULL();		/* only refunds */
+	revenue += revenue_error;
+	repeat_revenue += repeat_error;
+	summary_check_sum(revenue);
+	summary_check_sum(repeat_revenue);
 
 	if (tupdesc == NULL)
 	{
@@ -653,42 +766,30 @@ summarize_final(PG_FUNCTION_ARGS)
 /*
  * custseg_summary_rfm: the RFM values of a summary, for the RFM functions
  * that take a custseg.customer_summary (declared in custseg.h).  It runs for
- * every row of a window partition, so the row type's descriptor is kept for
- * the backend's life (keyed by the type's OID, which changes only if the
- * extension is dropped and created again) instead of being looked up and
- * reference-counted per call.
+ * every row of a window partition: the row type's descriptor comes from the
+ * type cache without pinning it, which is safe while nothing in between can
+ * process invalidations.
  */
 bool
 custseg_summary_rfm(Datum summary, double *values)
 {
-	static Oid	cached_type = InvalidOid;
-	static TupleDesc cached_desc = NULL;
 	HeapTupleHeader header = DatumGetHeapTupleHeader(summary);
-	Oid			type = HeapTupleHeaderGetTypeId(header);
+	TypeCacheEntry *type = lookup_type_cache(HeapTupleHeaderGetTypeId(header),
+											 TYPECACHE_TUPDESC);
 	HeapTupleData tuple;
 	bool		isnull[3];
 
-	if (type != cached_type)
-	{
-		TupleDesc	desc = lookup_rowtype_tupdesc(type, HeapTupleHeaderGetTypMod(header));
-		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-
-		if (cached_desc != NULL)
-			FreeTupleDesc(cached_desc);
-		cached_desc = CreateTupleDescCopy(desc);
-		cached_type = type;
-		MemoryContextSwitchTo(old);
-		ReleaseTupleDesc(desc);
-	}
+	if (type->tupDesc == NULL || type->tupDesc->natts != SUMMARY_NATTS)
+		elog(ERROR, "custseg_summary_rfm needs a custseg.customer_summary");
 
 	tuple.t_len = HeapTupleHeaderGetDatumLength(header);
 	ItemPointerSetInvalid(&tuple.t_self);
 	tuple.t_tableOid = InvalidOid;
 	tuple.t_data = header;
 
-	values[0] = DatumGetFloat8(heap_getattr(&tuple, SUMMARY_ATT_RECENCY_DAYS, cached_desc, &isnull[0]));
-	values[1] = (double) DatumGetInt64(heap_getattr(&tuple, SUMMARY_ATT_ORDERS, cached_desc, &isnull[1]));
-	values[2] = DatumGetFloat8(heap_getattr(&tuple, SUMMARY_ATT_REVENUE, cached_desc, &isnull[2]));
+	values[0] = DatumGetFloat8(heap_getattr(&tuple, SUMMARY_ATT_RECENCY_DAYS, type->tupDesc, &isnull[0]));
+	values[1] = (double) DatumGetInt64(heap_getattr(&tuple, SUMMARY_ATT_ORDERS, type->tupDesc, &isnull[1]));
+	values[2] = DatumGetFloat8(heap_getattr(&tuple, SUMMARY_ATT_REVENUE, type->tupDesc, &isnull[2]));
 
 	return !(isnull[0] || isnull[1] || isnull[2]);
 }

@@ -24,6 +24,21 @@ FROM (SELECT custseg.summarize(order_day, amount, date '2020-12-31' ORDER BY ord
 			 custseg.summarize(order_day, amount, date '2020-12-31' ORDER BY order_day DESC) s2
 	  FROM orders WHERE customer = 1) s;
 
+-- As a window aggregate the summary grows row by row, also when rows come
+-- out of day order (the state stays valid after each final call).
+SELECT id, (s).orders, (s).purchase_days, (s).active_days, (s).age_days, (s).revenue
+FROM (SELECT id, custseg.summarize(d, a, date '2020-12-31') OVER (ORDER BY id) AS s
+	  FROM (VALUES (1, date '2020-01-05', 1), (2, date '2020-01-01', 2),
+				   (3, date '2019-12-01', 4), (4, date '2020-01-05', 8),
+				   (5, date '2020-01-03', -16)) v(id, d, a)) w
+ORDER BY id;
+
+-- Many rows on few days in no order: the state merges them as it goes.
+SELECT (s).orders, (s).purchase_days, (s).revenue, (s).repeat_spend
+FROM (SELECT custseg.summarize(date '2020-01-01' + g % 3, (g % 2)::numeric, date '2020-12-31'
+							   ORDER BY hashint4(g)) AS s
+	  FROM generate_series(1, 100000) g) x;
+
 -- Every amount type gives the same figures.
 SELECT customer,
 	   custseg.summarize(order_day, amount, date '2020-12-31') =
@@ -129,15 +144,17 @@ SELECT custseg.summarize(t, a, date '2020-12-31')
 FROM (VALUES (date '2020-01-01', 'Infinity'::float8)) v(t, a);
 SELECT custseg.summarize(t, 1, date '2020-12-31') FROM (VALUES ('-infinity'::date)) v(t);
 SELECT custseg.summarize(t, 1, 'infinity'::timestamptz) FROM (VALUES (now())) v(t);
+SELECT custseg.summarize(t, 1e308::float8, date '2020-12-31')
+FROM (VALUES (date '2020-01-01'), (date '2020-01-02')) v(t);
 
 -- Parallel: partial aggregates in workers, combined in the leader, equal to
--- the serial result.  Amounts are multiples of 1/4, so sums are exact in
--- any order.
+-- the serial result, bit for bit: amounts with cents are summed with
+-- compensation, so the order of the rows does not change the result.
 CREATE TABLE many_orders AS
 SELECT g % 5000 AS customer,
 	   timestamp '2020-01-01' + (hashint4(g) & 1023) * interval '7 hours' AS t,
-	   ((hashint4(g + 1) & 4095) - 200) / 4.0 AS amount
-FROM generate_series(1, 200000) g;
+	   ((hashint4(g + 1) & 65535) - 3000) / 100.0 AS amount
+FROM generate_series(1, 300000) g;
 ANALYZE many_orders;
 CREATE TABLE serial_result AS
 SELECT customer, custseg.summarize(t, amount, timestamp '2020-03-31') AS s

@@ -1,6 +1,6 @@
 -- custseg.summarize: SQLSTATEs of every error, and the functions' labels.
 BEGIN;
-SELECT plan(20);
+SELECT plan(21);
 
 CREATE TEMP TABLE o (t date, a numeric);
 INSERT INTO o VALUES ('2020-01-01', 10), ('2020-01-02', 20);
@@ -23,6 +23,9 @@ SELECT throws_ok($$SELECT custseg.summarize('-infinity'::timestamp, 1, timestamp
 	'22008', 'order_time must be finite', 'infinite timestamp');
 SELECT throws_ok($$SELECT custseg.summarize(now(), 1, 'infinity'::timestamptz)$$,
 	'22008', 'as_of must be finite', 'infinite as_of');
+
+SELECT throws_ok($$SELECT custseg.summarize(t, 1e308::float8, date '2020-12-31') FROM (VALUES (date '2020-01-01'), (date '2020-01-02')) v(t)$$,
+	'22003', 'revenue of a customer is out of range', 'revenue beyond double precision');
 
 -- A NaN amount is an error even after as_of: bad data is never hidden.
 SELECT throws_ok($$SELECT custseg.summarize(date '2030-01-01', 'NaN'::float8, date '2020-12-31')$$,
