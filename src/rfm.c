@@ -41,6 +41,7 @@
 #include "common/shortest_dec.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -56,6 +57,13 @@
 #define RFM_DEFAULT_BINS 5
 
 #define RFM_ABS64(x)	((x) < 0 ? -(x) : (x))
+
+/*
+ * Most customers one state may count: 2^53.  Counts of states that come
+ * from text or from other states are checked against it, so that sums of
+ * counts and the products in rfm_cuts_quantile stay far from overflow.
+ */
+#define RFM_MAX_CUSTOMERS	(INT64CONST(1) << 53)
 
 typedef enum RfmMethod
 {
@@ -708,6 +716,7 @@ rfm_parse_fail(RfmParser *ps, const char *fmt,...)
 	char		detail[256];
 	va_list		args;
 	int			len = strlen(ps->input);
+	int			shown = pg_mbcliplen(ps->input, len, 60);
 
 	va_start(args, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, args);
@@ -715,7 +724,7 @@ rfm_parse_fail(RfmParser *ps, const char *fmt,...)
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("malformed %s literal: \"%.*s%s\"", ps->type_name,
-					Min(len, 60), ps->input, len > 60 ? "..." : ""),
+					shown, ps->input, len > shown ? "..." : ""),
 			 errdetail("%s", detail)));
 }
 
@@ -1119,7 +1128,9 @@ rfm_state_flat_check(const RfmStateFlat *flat)
 				 errmsg("corrupt custseg.rfm_thresholds_state value")));
 	for (d = 0; d < RFM_NDIMS; d++)
 	{
-		if (flat->npairs[d] < 0 || flat->npairs[d] > (int64) (MaxAllocHugeSize / sizeof(RfmPair)))
+		/* each bounded by the size first, so that the sum cannot wrap */
+		if (flat->npairs[d] < 0 ||
+			flat->npairs[d] > (int64) ((VARSIZE(flat) - RFM_STATE_FLAT_HDRSZ) / sizeof(RfmPair)))
 			total = -1;
 		else if (total >= 0)
 			total += flat->npairs[d];
@@ -1130,6 +1141,19 @@ rfm_state_flat_check(const RfmStateFlat *flat)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("corrupt custseg.rfm_thresholds_state value")));
+}
+
+/* Count the customers of another state, up to RFM_MAX_CUSTOMERS. */
+static void
+rfm_state_add_customers(RfmStateExpanded *s, int64 customers)
+{
+	if (customers < 0 || customers > RFM_MAX_CUSTOMERS ||
+		s->customers + customers > RFM_MAX_CUSTOMERS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many customers in one custseg.rfm_thresholds_state"),
+				 errhint("A state counts at most 2^53 customers.")));
+	s->customers += customers;
 }
 
 /* Add the customers of state datum src to s (src is not changed). */
@@ -1146,7 +1170,7 @@ rfm_state_add_datum(RfmStateExpanded *s, Datum src)
 		rfm_state_compact(other);
 		for (d = 0; d < RFM_NDIMS; d++)
 			rfm_state_add_pairs(s, d, other->col[d].pairs, other->col[d].npairs);
-		s->customers += other->customers;
+		rfm_state_add_customers(s, other->customers);
 	}
 	else
 	{
@@ -1160,7 +1184,7 @@ rfm_state_add_datum(RfmStateExpanded *s, Datum src)
 			rfm_state_add_pairs(s, d, pairs, flat->npairs[d]);
 			pairs += flat->npairs[d];
 		}
-		s->customers += flat->customers;
+		rfm_state_add_customers(s, flat->customers);
 		if ((Pointer) flat != DatumGetPointer(src))
 			pfree(flat);
 	}
@@ -1414,7 +1438,7 @@ rfm_thresholds_state_in(PG_FUNCTION_ARGS)
 		else if (key == 1)
 			bins = (int) rfm_parse_integer(&ps, 1000);
 		else if (key == 2)
-			customers = rfm_parse_integer(&ps, PG_INT64_MAX);
+			customers = rfm_parse_integer(&ps, RFM_MAX_CUSTOMERS);
 		else
 		{
 			int64		cap = 16,

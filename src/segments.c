@@ -197,6 +197,7 @@ typedef struct SegmentCache
 	CommandId	curcid;
 	TransactionId xmin;
 	TransactionId xmax;
+	uint64		completions;	/* snapXactCompletionCount */
 	int			nmaps;
 	SegmentMap *maps[SEGMENT_CACHE_MAPS];
 	SegmentMap *last;
@@ -310,6 +311,17 @@ segment_builtin_map(const char *name, int namelen)
 	return NULL;
 }
 
+/* A rule that the table's constraints should have kept out. */
+static void
+segment_bad_rule(const char *name, int namelen, uint64 rule)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_CHECK_VIOLATION),
+			 errmsg("rule " UINT64_FORMAT " of segment map \"%.*s\" has a NULL or a bound outside 1 .. %d",
+					rule + 1, namelen, name, SEGMENT_MAX_SCORE),
+			 errhint("Fix the rule, and restore the check constraints of custseg.segment_rules.")));
+}
+
 /*
  * Read a user map from custseg.segment_rules into memory context cxt, under
  * the active snapshot.  NULL if the table has no rule for it.
@@ -353,17 +365,29 @@ segment_load_user_map(const char *name, int namelen, MemoryContext cxt)
 		{
 			HeapTuple	tuple = SPI_tuptable->vals[i];
 			SegmentRule *rule = &map->rules[i];
-			bool		isnull;
+			bool		isnull[8];
 			int			d;
 
-			/* Every column is NOT NULL. */
-			rule->priority = DatumGetInt32(SPI_getbinval(tuple, desc, 1, &isnull));
-			rule->segment = DatumGetTextPCopy(SPI_getbinval(tuple, desc, 2, &isnull));
+			/*
+			 * The table's constraints keep every column non-NULL and every
+			 * bound in 1 .. SEGMENT_MAX_SCORE, but the cube is indexed with
+			 * these values, so check them again.
+			 */
+			rule->priority = DatumGetInt32(SPI_getbinval(tuple, desc, 1, &isnull[0]));
+			rule->segment = isnull[0] ? NULL :
+				DatumGetTextPCopy(SPI_getbinval(tuple, desc, 2, &isnull[1]));
 			for (d = 0; d < 3; d++)
 			{
-				rule->lo[d] = DatumGetInt32(SPI_getbinval(tuple, desc, 3 + 2 * d, &isnull));
-				rule->hi[d] = DatumGetInt32(SPI_getbinval(tuple, desc, 4 + 2 * d, &isnull));
+				rule->lo[d] = DatumGetInt32(SPI_getbinval(tuple, desc, 3 + 2 * d, &isnull[2 + 2 * d]));
+				rule->hi[d] = DatumGetInt32(SPI_getbinval(tuple, desc, 4 + 2 * d, &isnull[3 + 2 * d]));
 			}
+			for (d = 0; d < 8; d++)
+				if (isnull[d])
+					segment_bad_rule(name, namelen, i);
+			for (d = 0; d < 3; d++)
+				if (rule->lo[d] < 1 || rule->lo[d] > rule->hi[d] ||
+					rule->hi[d] > SEGMENT_MAX_SCORE)
+					segment_bad_rule(name, namelen, i);
 		}
 		MemoryContextSwitchTo(oldcxt);
 	}
@@ -433,6 +457,7 @@ segment_cache_current(SegmentCache *cache)
 	return snap->curcid == cache->curcid &&
 		snap->xmin == cache->xmin &&
 		snap->xmax == cache->xmax &&
+		snap->snapXactCompletionCount == cache->completions &&
 		GetCurrentTransactionStartTimestamp() == cache->xact_start;
 }
 
@@ -452,6 +477,7 @@ segment_cache_reset(SegmentCache *cache)
 		cache->curcid = snap->curcid;
 		cache->xmin = snap->xmin;
 		cache->xmax = snap->xmax;
+		cache->completions = snap->snapXactCompletionCount;
 		cache->xact_start = GetCurrentTransactionStartTimestamp();
 	}
 }

@@ -1,6 +1,6 @@
 -- RFM thresholds and scores: SQLSTATEs of every error, and the functions' labels.
 BEGIN;
-SELECT plan(51);
+SELECT plan(54);
 
 CREATE TEMP TABLE c (id int, r float8, f float8, m float8);
 INSERT INTO c SELECT i, i % 7, 1 + i % 3, i * 2.5 FROM generate_series(1, 20) i;
@@ -114,6 +114,19 @@ SELECT throws_ok($$SELECT '{"method": "rfm", "bins": 2, "customers": 1, "recency
 SELECT is('{"method": "rfm", "bins": 2, "customers": 1, "recency": [[1, 1]], "frequency": [[0.1, 1]], "monetary": [[-5e-324, 1]]}'::custseg.rfm_thresholds_state::text,
 	'{"method": "rfm", "bins": 2, "customers": 1, "recency": [[1, 1]], "frequency": [[0.1, 1]], "monetary": [[-5e-324, 1]]}',
 	'state: text round trip');
+
+-- Counts are bounded (2^53 customers), so sums of counts never overflow.
+SELECT throws_ok($$SELECT '{"method": "rfm", "bins": 2, "customers": 9007199254740993, "recency": [[1, 9007199254740993]], "frequency": [[1, 9007199254740993]], "monetary": [[1, 9007199254740993]]}'::custseg.rfm_thresholds_state$$,
+	'22P02', NULL, 'state: more than 2^53 customers');
+CREATE AGGREGATE pg_temp.merge_states(custseg.rfm_thresholds_state) (
+	SFUNC = custseg.rfm_thresholds_combine, STYPE = custseg.rfm_thresholds_state);
+SELECT throws_ok($$SELECT pg_temp.merge_states(s) FROM (VALUES
+	('{"method": "rfm", "bins": 2, "customers": 9007199254740992, "recency": [[1, 9007199254740992]], "frequency": [[1, 9007199254740992]], "monetary": [[1, 9007199254740992]]}'::custseg.rfm_thresholds_state),
+	('{"method": "rfm", "bins": 2, "customers": 1, "recency": [[1, 1]], "frequency": [[1, 1]], "monetary": [[1, 1]]}'::custseg.rfm_thresholds_state)) v(s)$$,
+	'54000', 'too many customers in one custseg.rfm_thresholds_state', 'combining past 2^53 customers');
+-- A long malformed literal is cut at a character boundary in the message.
+SELECT throws_ok($$SELECT ('{"method": "quantile", "bins": 3, "recency": [], "frequency": [], "' || repeat('é', 40) || '"}')::custseg.rfm_thresholds$$,
+	'22P02', NULL, 'malformed literal with multibyte characters');
 
 -- Labels: volatility, strictness, parallel safety, kind.
 SELECT is(

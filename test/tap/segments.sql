@@ -1,6 +1,6 @@
 -- pgTAP: segment maps and labels (src/segments.c, docs/segments.md).
 BEGIN;
-SELECT plan(63);
+SELECT plan(65);
 
 -- Labels of the functions.
 SELECT is((SELECT format('%s %s %s', provolatile, proparallel, proisstrict) FROM pg_proc
@@ -152,6 +152,22 @@ SELECT is(pg_temp.relabel(), 'Top, Pass 1, Pass 2', 'a PL/pgSQL expression in a 
 DELETE FROM custseg.segment_rules WHERE map = 'tap';
 SELECT throws_ok($$SELECT custseg.segment(10, 10, 10, 'tap')$$, '42704',
 				 'segment map "tap" does not exist', 'a deleted map is gone for the next statement');
+
+-- Rules that the table's constraints should have kept out are rejected, not
+-- used to index the cube (the table owner can drop the constraints).
+SAVEPOINT broken_rules;
+ALTER TABLE custseg.segment_rules DROP CONSTRAINT segment_rules_r_check;
+INSERT INTO custseg.segment_rules VALUES ('broken', 1, 'X', 1, 100000, 1, 1, 1, 1);
+SELECT throws_ok($$SELECT custseg.segment(1, 1, 1, 'broken')$$,
+	'23514', 'rule 1 of segment map "broken" has a NULL or a bound outside 1 .. 10',
+	'a rule with a bound outside the cube is an error');
+ROLLBACK TO SAVEPOINT broken_rules;
+ALTER TABLE custseg.segment_rules ALTER COLUMN m_max DROP NOT NULL;
+INSERT INTO custseg.segment_rules VALUES ('broken', 1, 'X', 1, 5, 1, 5, 1, NULL);
+SELECT throws_ok($$SELECT custseg.segment(1, 1, 1, 'broken')$$,
+	'23514', 'rule 1 of segment map "broken" has a NULL or a bound outside 1 .. 10',
+	'a rule with a NULL bound is an error');
+ROLLBACK TO SAVEPOINT broken_rules;
 
 SELECT * FROM finish();
 ROLLBACK;
