@@ -465,10 +465,11 @@ segment_cache_current(SegmentCache *cache)
 static void
 segment_cache_reset(SegmentCache *cache)
 {
-	MemoryContextReset(cache->mapcxt);
-	cache->nmaps = 0;
+	/* last may point into mapcxt: look at it before freeing that */
 	if (cache->last != NULL && !cache->last->builtin)
 		cache->last = NULL;
+	MemoryContextReset(cache->mapcxt);
+	cache->nmaps = 0;
 	cache->keyvalid = ActiveSnapshotSet();
 	if (cache->keyvalid)
 	{

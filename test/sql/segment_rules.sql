@@ -103,6 +103,9 @@ SELECT 'many' || i, 1, 'Segment ' || i, 1, 10, 1, 10, 1, 10 FROM generate_series
 SELECT string_agg(custseg.segment(1, 1, 1, map), ', ' ORDER BY n) AS labels
 FROM (SELECT n, CASE WHEN n % 5 = 0 THEN 'rfm' ELSE 'many' || (n % 12 + 1) END AS map
 	  FROM generate_series(1, 30) n) maps;
+-- ... and with more user maps in a row than it keeps (it starts over).
+SELECT string_agg(custseg.segment(1, 1, 1, 'many' || n), ', ' ORDER BY n) AS labels
+FROM generate_series(1, 12) n;
 
 -- Labelling in parallel workers gives the serial answer.
 CREATE TABLE seg_customers AS
