@@ -51,8 +51,8 @@
 #define SUMMARY_ATT_REVENUE 5
 #define SUMMARY_ATT_RECENCY_DAYS 7
 
-/* Day entries allocated when a customer first buys on a second day. */
-#define SUMMARY_FIRST_DAYS 8
+/* Bytes of day entries allocated when a customer first buys on a second day. */
+#define SUMMARY_FIRST_DAYS_LOG2 7
 
 /*
  * A day's amounts are summed with Neumaier's compensated summation: amount
@@ -79,6 +79,10 @@ typedef struct SummaryDay
  * and merged when it is full and at the end (summary_normalize), after
  * which the latest day is current again, so that more rows can follow (as
  * they do when summarize is used as a window aggregate).
+ *
+ * The struct is kept at 64 bytes and the array at a power of two bytes, the
+ * sizes of the chunks PostgreSQL allocates: hash aggregation keeps one state
+ * per customer.
  */
 typedef struct SummaryState
 {
@@ -86,12 +90,17 @@ typedef struct SummaryState
 	Timestamp	first_order;	/* earliest purchase row, local time */
 	Timestamp	last_order;		/* latest purchase row, local time */
 	SummaryDay	current;		/* the latest day seen, if has_current */
+	SummaryDay *days;			/* other days, or NULL */
+	int32		ndays;			/* entries of days in use */
+	uint8		days_log2;		/* days takes 2^days_log2 bytes */
 	bool		has_current;
 	bool		sorted;			/* days strictly increasing, then current? */
-	int32		ndays;			/* entries of days in use */
-	int32		maxdays;		/* entries of days allocated */
-	SummaryDay *days;			/* other days, or NULL */
 } SummaryState;
+
+StaticAssertDecl(sizeof(SummaryState) <= 64, "a summarize state fits a 64-byte chunk");
+
+#define SUMMARY_CAPACITY(state) \
+	((state)->days == NULL ? 0 : (int) (((Size) 1 << (state)->days_log2) / sizeof(SummaryDay)))
 
 /*
  * What the transition function learns about its call site once: the
@@ -341,14 +350,6 @@ summary_count_purchases(SummaryDay *day, int32 n)
 				 errhint("Check that the orders are grouped by customer.")));
 }
 
-/* Merge entry b into entry a of the same day. */
-static void
-summary_merge_day(SummaryDay *a, const SummaryDay *b)
-{
-	summary_count_purchases(a, b->purchases);
-	summary_sum_add(&a->amount, &a->error, b->amount);
-	a->error += b->error;
-}
 
 static int
 summary_day_cmp(const void *a, const void *b)
@@ -357,6 +358,15 @@ summary_day_cmp(const void *a, const void *b)
 	int32		y = ((const SummaryDay *) b)->day;
 
 	return (x > y) - (x < y);
+}
+
+/* Merge entry b into entry a of the same day. */
+static void
+summary_merge_day(SummaryDay *a, const SummaryDay *b)
+{
+	summary_count_purchases(a, b->purchases);
+	summary_sum_add(&a->amount, &a->error, b->amount);
+	a->error += b->error;
 }
 
 /* Sort the days array and merge its entries of the same day. */
@@ -385,31 +395,32 @@ summary_sort_days(SummaryState *state)
 static void
 summary_append(SummaryState *state, MemoryContext context, const SummaryDay *day)
 {
-	bool		grow = state->ndays == state->maxdays;
+	int			capacity = SUMMARY_CAPACITY(state);
+	bool		grow = state->ndays >= capacity;
 
 	if (grow && !state->sorted)
 	{
 		/* grow only if merging does not free half of the array */
 		CHECK_FOR_INTERRUPTS();
 		summary_sort_days(state);
-		grow = state->ndays > state->maxdays / 2 || state->ndays == state->maxdays;
+		grow = state->ndays > capacity / 2 || state->ndays >= capacity;
 	}
 	if (grow)
 	{
 		if (state->days == NULL)
 		{
-			state->maxdays = SUMMARY_FIRST_DAYS;
-			state->days = MemoryContextAlloc(context, state->maxdays * sizeof(SummaryDay));
+			state->days_log2 = SUMMARY_FIRST_DAYS_LOG2;
+			state->days = MemoryContextAlloc(context, (Size) 1 << state->days_log2);
 		}
 		else
 		{
-			if (state->maxdays > (int) (MaxAllocSize / sizeof(SummaryDay) / 2))
+			if (((Size) 1 << (state->days_log2 + 1)) > MaxAllocSize)
 				ereport(ERROR,
 						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 						 errmsg("too many order days for one customer"),
 						 errhint("Group the orders by customer before summarizing them.")));
-			state->maxdays *= 2;
-			state->days = repalloc(state->days, state->maxdays * sizeof(SummaryDay));
+			state->days_log2++;
+			state->days = repalloc(state->days, (Size) 1 << state->days_log2);
 		}
 	}
 	state->days[state->ndays++] = *day;
@@ -421,15 +432,15 @@ summary_add_day(SummaryState *state, MemoryContext context, const SummaryDay *da
 {
 	SummaryDay	previous;
 
+	if (state->has_current && state->current.day == day->day)
+	{
+		summary_merge_day(&state->current, day);
+		return;
+	}
 	if (!state->has_current)
 	{
 		state->current = *day;
 		state->has_current = true;
-		return;
-	}
-	if (state->current.day == day->day)
-	{
-		summary_merge_day(&state->current, day);
 		return;
 	}
 	if (day->day < state->current.day)
@@ -483,8 +494,10 @@ summary_normalize(SummaryState *state, MemoryContext context)
 		return;
 	if (state->has_current)
 	{
-		summary_append(state, context, &state->current);
+		SummaryDay	current = state->current;
+
 		state->has_current = false;
+		summary_append(state, context, &current);
 	}
 	summary_sort_days(state);
 	if (state->ndays > 0)
@@ -671,9 +684,12 @@ summarize_deserialize(PG_FUNCTION_ARGS)
 						ndays, buf.len - buf.cursor)));
 	if (ndays > 0)
 	{
-		state->days = palloc(ndays * sizeof(SummaryDay));
+		state->days_log2 = SUMMARY_FIRST_DAYS_LOG2;
+		while (((Size) 1 << state->days_log2) < (Size) ndays * sizeof(SummaryDay))
+			state->days_log2++;
+		state->days = palloc((Size) 1 << state->days_log2);
 		pq_copymsgbytes(&buf, (char *) state->days, ndays * sizeof(SummaryDay));
-		state->ndays = state->maxdays = ndays;
+		state->ndays = ndays;
 		for (i = 1; i < ndays; i++)
 			if (state->days[i].day <= state->days[i - 1].day)
 				state->sorted = false;
@@ -714,7 +730,7 @@ summarize_final(PG_FUNCTION_ARGS)
 	for (i = 0; i < state->ndays + (state->has_current ? 1 : 0); i++)
 	{
 		const SummaryDay *d = i < state->ndays ? &state->days[i] : &state->current;
-		double		amount = d->amount + d->error;	/* rounded once */
+		double		amount = d->amount + d->error;	/* the day, rounded once */
 
 		summary_sum_add(&revenue, &revenue_error, amount);
 		if (purchase_days > 0)

@@ -54,7 +54,7 @@ BEGIN
 				CREATE AGGREGATE custseg.summarize(order_time %1$s, amount %2$s, as_of %1$s) (
 					SFUNC = custseg.summarize_accum,
 					STYPE = internal,
-					SSPACE = 72,
+					SSPACE = 64,
 					FINALFUNC = custseg.summarize_final,
 					COMBINEFUNC = custseg.summarize_combine,
 					SERIALFUNC = custseg.summarize_serialize,
