@@ -49,23 +49,6 @@ CREATE TYPE custseg.rfm_thresholds_state (
 	STORAGE = extended
 );
 
--- Aggregate support.  Not strict: rows with a NULL dimension are skipped by
--- the C code, and a NULL bins or method is an error.
-CREATE FUNCTION custseg.rfm_thresholds_accum(custseg.rfm_thresholds_state,
-	float8, float8, float8)
-RETURNS custseg.rfm_thresholds_state
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION custseg.rfm_thresholds_accum(custseg.rfm_thresholds_state,
-	float8, float8, float8, integer)
-RETURNS custseg.rfm_thresholds_state
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION custseg.rfm_thresholds_accum(custseg.rfm_thresholds_state,
-	float8, float8, float8, integer, text)
-RETURNS custseg.rfm_thresholds_state
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
 CREATE FUNCTION custseg.rfm_thresholds_combine(custseg.rfm_thresholds_state,
 	custseg.rfm_thresholds_state)
 RETURNS custseg.rfm_thresholds_state
@@ -75,77 +58,39 @@ CREATE FUNCTION custseg.rfm_thresholds_final(custseg.rfm_thresholds_state)
 RETURNS custseg.rfm_thresholds
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
--- custseg.rfm_thresholds(recency, frequency, monetary [, bins [, method]]):
--- one row per customer.  CREATE AGGREGATE has no DEFAULT arguments, hence
--- three aggregates.
-CREATE AGGREGATE custseg.rfm_thresholds(recency float8, frequency float8,
-	monetary float8) (
-	SFUNC = custseg.rfm_thresholds_accum,
-	STYPE = custseg.rfm_thresholds_state,
-	FINALFUNC = custseg.rfm_thresholds_final,
-	COMBINEFUNC = custseg.rfm_thresholds_combine,
-	PARALLEL = SAFE
-);
-
-CREATE AGGREGATE custseg.rfm_thresholds(recency float8, frequency float8,
-	monetary float8, bins integer) (
-	SFUNC = custseg.rfm_thresholds_accum,
-	STYPE = custseg.rfm_thresholds_state,
-	FINALFUNC = custseg.rfm_thresholds_final,
-	COMBINEFUNC = custseg.rfm_thresholds_combine,
-	PARALLEL = SAFE
-);
-
-CREATE AGGREGATE custseg.rfm_thresholds(recency float8, frequency float8,
-	monetary float8, bins integer, method text) (
-	SFUNC = custseg.rfm_thresholds_accum,
-	STYPE = custseg.rfm_thresholds_state,
-	FINALFUNC = custseg.rfm_thresholds_final,
-	COMBINEFUNC = custseg.rfm_thresholds_combine,
-	PARALLEL = SAFE
-);
-
--- The same from customer summaries: recency_days, orders and revenue.
-CREATE FUNCTION custseg.rfm_thresholds_accum(custseg.rfm_thresholds_state,
-	custseg.customer_summary)
-RETURNS custseg.rfm_thresholds_state
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION custseg.rfm_thresholds_accum(custseg.rfm_thresholds_state,
-	custseg.customer_summary, integer)
-RETURNS custseg.rfm_thresholds_state
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION custseg.rfm_thresholds_accum(custseg.rfm_thresholds_state,
-	custseg.customer_summary, integer, text)
-RETURNS custseg.rfm_thresholds_state
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE AGGREGATE custseg.rfm_thresholds(summary custseg.customer_summary) (
-	SFUNC = custseg.rfm_thresholds_accum,
-	STYPE = custseg.rfm_thresholds_state,
-	FINALFUNC = custseg.rfm_thresholds_final,
-	COMBINEFUNC = custseg.rfm_thresholds_combine,
-	PARALLEL = SAFE
-);
-
-CREATE AGGREGATE custseg.rfm_thresholds(summary custseg.customer_summary,
-	bins integer) (
-	SFUNC = custseg.rfm_thresholds_accum,
-	STYPE = custseg.rfm_thresholds_state,
-	FINALFUNC = custseg.rfm_thresholds_final,
-	COMBINEFUNC = custseg.rfm_thresholds_combine,
-	PARALLEL = SAFE
-);
-
-CREATE AGGREGATE custseg.rfm_thresholds(summary custseg.customer_summary,
-	bins integer, method text) (
-	SFUNC = custseg.rfm_thresholds_accum,
-	STYPE = custseg.rfm_thresholds_state,
-	FINALFUNC = custseg.rfm_thresholds_final,
-	COMBINEFUNC = custseg.rfm_thresholds_combine,
-	PARALLEL = SAFE
-);
+-- custseg.rfm_thresholds(recency, frequency, monetary [, bins [, method]])
+-- and custseg.rfm_thresholds(summary [, bins [, method]]), one row per
+-- customer; a summary gives its recency_days, orders and revenue.  CREATE
+-- AGGREGATE has no DEFAULT arguments, hence an aggregate (and a transition
+-- function) per argument list.  The transition functions are not strict:
+-- rows with a NULL dimension are skipped by the C code, and a NULL bins or
+-- method is an error.
+DO $$
+DECLARE
+	dimensions text;
+	options text;
+BEGIN
+	FOREACH dimensions IN ARRAY ARRAY['recency float8, frequency float8, monetary float8',
+									  'summary custseg.customer_summary'] LOOP
+		FOREACH options IN ARRAY ARRAY['', ', bins integer', ', bins integer, method text'] LOOP
+			EXECUTE format($sql$
+				CREATE FUNCTION custseg.rfm_thresholds_accum(state custseg.rfm_thresholds_state, %1$s%2$s)
+				RETURNS custseg.rfm_thresholds_state
+				AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE$sql$,
+				dimensions, options);
+			EXECUTE format($sql$
+				CREATE AGGREGATE custseg.rfm_thresholds(%1$s%2$s) (
+					SFUNC = custseg.rfm_thresholds_accum,
+					STYPE = custseg.rfm_thresholds_state,
+					FINALFUNC = custseg.rfm_thresholds_final,
+					COMBINEFUNC = custseg.rfm_thresholds_combine,
+					PARALLEL = SAFE
+				)$sql$,
+				dimensions, options);
+		END LOOP;
+	END LOOP;
+END
+$$;
 
 -- Thresholds from cut points chosen by hand (method "custom").
 CREATE FUNCTION custseg.rfm_thresholds(recency_cuts float8[],

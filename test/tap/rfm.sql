@@ -147,12 +147,12 @@ rfm_thresholds(recency_cuts double precision[], frequency_cuts double precision[
 rfm_thresholds(summary custseg.customer_summary) a i s called-on-null
 rfm_thresholds(summary custseg.customer_summary, bins integer) a i s called-on-null
 rfm_thresholds(summary custseg.customer_summary, bins integer, method text) a i s called-on-null
-rfm_thresholds_accum(custseg.rfm_thresholds_state, custseg.customer_summary) f i s called-on-null
-rfm_thresholds_accum(custseg.rfm_thresholds_state, custseg.customer_summary, integer) f i s called-on-null
-rfm_thresholds_accum(custseg.rfm_thresholds_state, custseg.customer_summary, integer, text) f i s called-on-null
-rfm_thresholds_accum(custseg.rfm_thresholds_state, double precision, double precision, double precision) f i s called-on-null
-rfm_thresholds_accum(custseg.rfm_thresholds_state, double precision, double precision, double precision, integer) f i s called-on-null
-rfm_thresholds_accum(custseg.rfm_thresholds_state, double precision, double precision, double precision, integer, text) f i s called-on-null
+rfm_thresholds_accum(state custseg.rfm_thresholds_state, recency double precision, frequency double precision, monetary double precision) f i s called-on-null
+rfm_thresholds_accum(state custseg.rfm_thresholds_state, recency double precision, frequency double precision, monetary double precision, bins integer) f i s called-on-null
+rfm_thresholds_accum(state custseg.rfm_thresholds_state, recency double precision, frequency double precision, monetary double precision, bins integer, method text) f i s called-on-null
+rfm_thresholds_accum(state custseg.rfm_thresholds_state, summary custseg.customer_summary) f i s called-on-null
+rfm_thresholds_accum(state custseg.rfm_thresholds_state, summary custseg.customer_summary, bins integer) f i s called-on-null
+rfm_thresholds_accum(state custseg.rfm_thresholds_state, summary custseg.customer_summary, bins integer, method text) f i s called-on-null
 rfm_thresholds_combine(custseg.rfm_thresholds_state, custseg.rfm_thresholds_state) f i s called-on-null
 rfm_thresholds_final(custseg.rfm_thresholds_state) f i s strict
 rfm_thresholds_in(cstring) f i s strict
