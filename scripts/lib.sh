@@ -14,7 +14,14 @@ CUSTSEG_PACKAGES=(make gcc postgresql-15 postgresql-server-dev-15 postgresql-15-
 
 # Run a command as root: directly when we are root, else through sudo.
 as_root() {
-	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null; then
+		sudo "$@"
+	else
+		echo "$(basename "$0"): needs root or sudo to run: $*" >&2
+		exit 1
+	fi
 }
 
 # Install the Debian packages given as arguments that are not installed yet.
