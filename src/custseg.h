@@ -16,6 +16,8 @@
 
 #include <math.h>
 
+#include "access/htup.h"
+#include "access/tupdesc.h"
 #include "fmgr.h"
 
 /* Smallest and largest number of score bins per RFM dimension. */
@@ -52,6 +54,16 @@ custseg_check_bins(int bins)
 						CUSTSEG_MIN_BINS, CUSTSEG_MAX_BINS, bins),
 				 errhint("Five bins per dimension is the usual choice.")));
 }
+
+/*
+ * Composite values (custseg.c).  custseg_result_desc: the blessed row type
+ * of a function returning a composite, kept in fn_extra for the call site.
+ * custseg_row_fields: fields attnums[0 .. n-1] (1-based) of a composite
+ * value, read in place.
+ */
+extern TupleDesc custseg_result_desc(FunctionCallInfo fcinfo);
+extern void custseg_row_fields(HeapTupleHeader row, int n, const int *attnums,
+							   Datum *values, bool *isnull);
 
 /*
  * The RFM values of a custseg.customer_summary datum (summary.c): its

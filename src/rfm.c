@@ -648,23 +648,11 @@ rfm_cuts_below(const float8 *cuts, int ncuts, float8 v)
 static Datum
 rfm_score_datum(FunctionCallInfo fcinfo, const RfmThresholds *t, const float8 *v)
 {
-	TupleDesc	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
 	Datum		values[4];
 	bool		nulls[4] = {false, false, false, false};
 	int			r,
 				f,
 				m;
-
-	if (tupdesc == NULL)
-	{
-		MemoryContext oldcxt = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-
-		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "return type must be a row type");
-		tupdesc = BlessTupleDesc(tupdesc);
-		fcinfo->flinfo->fn_extra = tupdesc;
-		MemoryContextSwitchTo(oldcxt);
-	}
 
 	r = t->ncuts[0] + 1 - rfm_cuts_below(t->cuts[0], t->ncuts[0], v[0]);
 	f = 1 + rfm_cuts_below(t->cuts[1], t->ncuts[1], v[1]);
@@ -673,7 +661,7 @@ rfm_score_datum(FunctionCallInfo fcinfo, const RfmThresholds *t, const float8 *v
 	values[1] = Int32GetDatum(f);
 	values[2] = Int32GetDatum(m);
 	values[3] = Int32GetDatum(100 * r + 10 * f + m);
-	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+	return HeapTupleGetDatum(heap_form_tuple(custseg_result_desc(fcinfo), values, nulls));
 }
 
 /*

@@ -34,7 +34,6 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/tuplestore.h"
-#include "utils/typcache.h"
 
 /* Scores run from 1 to SEGMENT_MAX_SCORE; built-in maps stop at 5. */
 #define SEGMENT_MAX_SCORE		CUSTSEG_MAX_BINS
@@ -186,8 +185,7 @@ typedef struct SegmentMap
 
 /*
  * What one call site of custseg.segment keeps in fn_extra: the user maps
- * read under one snapshot (which the key identifies), the map used last and
- * the row type of custseg.rfm_score.
+ * read under one snapshot (which the key identifies) and the map used last.
  */
 typedef struct SegmentCache
 {
@@ -201,8 +199,6 @@ typedef struct SegmentCache
 	int			nmaps;
 	SegmentMap *maps[SEGMENT_CACHE_MAPS];
 	SegmentMap *last;
-	Oid			scoretype;
-	TupleDesc	scoredesc;
 } SegmentCache;
 
 /* Built-in maps, resolved on first use and kept for the backend's life. */
@@ -613,37 +609,16 @@ PG_FUNCTION_INFO_V1(segment_score);
 Datum
 segment_score(PG_FUNCTION_ARGS)
 {
-	HeapTupleHeader score = PG_GETARG_HEAPTUPLEHEADER(0);
+	static const int attnums[3] = {1, 2, 3};	/* r, f, m */
 	SegmentMap *map = segment_cached_map(fcinfo, PG_GETARG_TEXT_PP(1));
-	SegmentCache *cache = fcinfo->flinfo->fn_extra;
-	Oid			type = HeapTupleHeaderGetTypeId(score);
-	HeapTupleData tuple;
-	int32		values[3];
-	int			d;
+	Datum		values[3];
+	bool		isnull[3];
 
-	if (cache->scoredesc == NULL || cache->scoretype != type)
-	{
-		MemoryContext oldcxt = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-
-		cache->scoredesc = lookup_rowtype_tupdesc_copy(type, HeapTupleHeaderGetTypMod(score));
-		cache->scoretype = type;
-		MemoryContextSwitchTo(oldcxt);
-	}
-
-	tuple.t_len = HeapTupleHeaderGetDatumLength(score);
-	ItemPointerSetInvalid(&tuple.t_self);
-	tuple.t_tableOid = InvalidOid;
-	tuple.t_data = score;
-	for (d = 0; d < 3; d++)
-	{
-		bool		isnull;
-
-		values[d] = DatumGetInt32(heap_getattr(&tuple, d + 1, cache->scoredesc, &isnull));
-		if (isnull)
-			PG_RETURN_NULL();
-	}
-
-	PG_RETURN_DATUM(segment_label(map, values[0], values[1], values[2]));
+	custseg_row_fields(PG_GETARG_HEAPTUPLEHEADER(0), 3, attnums, values, isnull);
+	if (isnull[0] || isnull[1] || isnull[2])
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(segment_label(map, DatumGetInt32(values[0]),
+								  DatumGetInt32(values[1]), DatumGetInt32(values[2])));
 }
 
 /*

@@ -705,7 +705,7 @@ Datum
 summarize_final(PG_FUNCTION_ARGS)
 {
 	SummaryState *state;
-	TupleDesc	tupdesc = fcinfo->flinfo->fn_extra;
+	TupleDesc	tupdesc;
 	Datum		values[SUMMARY_NATTS];
 	bool		nulls[SUMMARY_NATTS] = {false};
 	int64		orders = 0;
@@ -751,17 +751,9 @@ summarize_final(PG_FUNCTION_ARGS)
 	summary_check_sum(revenue);
 	summary_check_sum(repeat_revenue);
 
-	if (tupdesc == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-
-		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE ||
-			tupdesc->natts != SUMMARY_NATTS)
-			elog(ERROR, "summarize_final must return custseg.customer_summary");
-		tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
-		fcinfo->flinfo->fn_extra = tupdesc;
-		MemoryContextSwitchTo(old);
-	}
+	tupdesc = custseg_result_desc(fcinfo);
+	if (tupdesc->natts != SUMMARY_NATTS)
+		elog(ERROR, "summarize_final must return custseg.customer_summary");
 
 	values[0] = TimestampGetDatum(state->first_order);
 	values[1] = TimestampGetDatum(state->last_order);
@@ -781,31 +773,22 @@ summarize_final(PG_FUNCTION_ARGS)
 
 /*
  * custseg_summary_rfm: the RFM values of a summary, for the RFM functions
- * that take a custseg.customer_summary (declared in custseg.h).  It runs for
- * every row of a window partition: the row type's descriptor comes from the
- * type cache without pinning it, which is safe while nothing in between can
- * process invalidations.
+ * that take a custseg.customer_summary (declared in custseg.h).
  */
 bool
 custseg_summary_rfm(Datum summary, double *values)
 {
-	HeapTupleHeader header = DatumGetHeapTupleHeader(summary);
-	TypeCacheEntry *type = lookup_type_cache(HeapTupleHeaderGetTypeId(header),
-											 TYPECACHE_TUPDESC);
-	HeapTupleData tuple;
+	static const int attnums[3] = {
+		SUMMARY_ATT_RECENCY_DAYS, SUMMARY_ATT_ORDERS, SUMMARY_ATT_REVENUE
+	};
+	Datum		fields[3];
 	bool		isnull[3];
 
-	if (type->tupDesc == NULL || type->tupDesc->natts != SUMMARY_NATTS)
-		elog(ERROR, "custseg_summary_rfm needs a custseg.customer_summary");
-
-	tuple.t_len = HeapTupleHeaderGetDatumLength(header);
-	ItemPointerSetInvalid(&tuple.t_self);
-	tuple.t_tableOid = InvalidOid;
-	tuple.t_data = header;
-
-	values[0] = DatumGetFloat8(heap_getattr(&tuple, SUMMARY_ATT_RECENCY_DAYS, type->tupDesc, &isnull[0]));
-	values[1] = (double) DatumGetInt64(heap_getattr(&tuple, SUMMARY_ATT_ORDERS, type->tupDesc, &isnull[1]));
-	values[2] = DatumGetFloat8(heap_getattr(&tuple, SUMMARY_ATT_REVENUE, type->tupDesc, &isnull[2]));
-
-	return !(isnull[0] || isnull[1] || isnull[2]);
+	custseg_row_fields(DatumGetHeapTupleHeader(summary), 3, attnums, fields, isnull);
+	if (isnull[0] || isnull[1] || isnull[2])
+		return false;
+	values[0] = DatumGetFloat8(fields[0]);
+	values[1] = (double) DatumGetInt64(fields[1]);
+	values[2] = DatumGetFloat8(fields[2]);
+	return true;
 }
