@@ -148,10 +148,8 @@ timestamptz_local(SummaryCallSite *site, TimestampTz t)
 		int			after_isdst;
 		int			found;
 
-		/* whole seconds since 1970, rounded down */
-		when = (pg_time_t) ((t - (t % USECS_PER_SEC + USECS_PER_SEC) % USECS_PER_SEC)
-							/ USECS_PER_SEC)
-			+ (pg_time_t) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
+		/* the whole second at or before t (before 2000, t is negative) */
+		when = timestamptz_to_time_t(t - (t % USECS_PER_SEC + USECS_PER_SEC) % USECS_PER_SEC);
 		found = pg_next_dst_boundary(&when, &before_gmtoff, &before_isdst,
 									 &boundary, &after_gmtoff, &after_isdst,
 									 session_timezone);
@@ -350,7 +348,6 @@ summary_count_purchases(SummaryDay *day, int32 n)
 				 errhint("Check that the orders are grouped by customer.")));
 }
 
-
 static int
 summary_day_cmp(const void *a, const void *b)
 {
@@ -388,40 +385,49 @@ summary_sort_days(SummaryState *state)
 }
 
 /*
+ * Make the days array hold at least n entries; it takes a power of two
+ * bytes, the size of the chunk the allocator hands out anyway.
+ */
+static void
+summary_reserve(SummaryState *state, MemoryContext context, int64 n)
+{
+	int			log2 = state->days ? state->days_log2 : SUMMARY_FIRST_DAYS_LOG2;
+
+	while (((Size) 1 << log2) < (Size) n * sizeof(SummaryDay))
+		log2++;
+	if (state->days != NULL && log2 == state->days_log2)
+		return;
+	if (((Size) 1 << log2) > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many order days for one customer"),
+				 errhint("Group the orders by customer before summarizing them.")));
+	if (state->days == NULL)
+		state->days = MemoryContextAlloc(context, (Size) 1 << log2);
+	else
+		state->days = repalloc(state->days, (Size) 1 << log2);
+	state->days_log2 = log2;
+}
+
+/*
  * Append an entry to the days array.  A full array of unsorted days is
- * first sorted and merged, so that it grows with the number of distinct
- * days, not of rows.
+ * first sorted and merged, and grows only if that does not free half of
+ * it, so that it grows with the number of distinct days, not of rows.
  */
 static void
 summary_append(SummaryState *state, MemoryContext context, const SummaryDay *day)
 {
 	int			capacity = SUMMARY_CAPACITY(state);
-	bool		grow = state->ndays >= capacity;
 
-	if (grow && !state->sorted)
+	if (state->ndays == capacity)
 	{
-		/* grow only if merging does not free half of the array */
-		CHECK_FOR_INTERRUPTS();
-		summary_sort_days(state);
-		grow = state->ndays > capacity / 2 || state->ndays >= capacity;
-	}
-	if (grow)
-	{
-		if (state->days == NULL)
+		if (!state->sorted)
 		{
-			state->days_log2 = SUMMARY_FIRST_DAYS_LOG2;
-			state->days = MemoryContextAlloc(context, (Size) 1 << state->days_log2);
+			CHECK_FOR_INTERRUPTS();
+			summary_sort_days(state);
 		}
-		else
-		{
-			if (((Size) 1 << (state->days_log2 + 1)) > MaxAllocSize)
-				ereport(ERROR,
-						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						 errmsg("too many order days for one customer"),
-						 errhint("Group the orders by customer before summarizing them.")));
-			state->days_log2++;
-			state->days = repalloc(state->days, (Size) 1 << state->days_log2);
-		}
+		if (capacity == 0 || state->ndays > capacity / 2)
+			summary_reserve(state, context, (int64) capacity + 1);
 	}
 	state->days[state->ndays++] = *day;
 }
@@ -432,43 +438,21 @@ summary_add_day(SummaryState *state, MemoryContext context, const SummaryDay *da
 {
 	SummaryDay	previous;
 
-	if (state->has_current && state->current.day == day->day)
-	{
-		summary_merge_day(&state->current, day);
-		return;
-	}
 	if (!state->has_current)
 	{
 		state->current = *day;
 		state->has_current = true;
-		return;
 	}
-	if (day->day < state->current.day)
-		state->sorted = false;
-	previous = state->current;
-	state->current = *day;
-	summary_append(state, context, &previous);
-}
-
-/* Add one order row. */
-static inline void
-summary_add_row(SummaryState *state, MemoryContext context, int32 day, double amount)
-{
-	SummaryDay	row;
-
-	if (state->has_current && state->current.day == day)
+	else if (state->current.day == day->day)
+		summary_merge_day(&state->current, day);
+	else
 	{
-		/* another row of the current day: the common case, kept short */
-		if (amount >= 0)
-			summary_count_purchases(&state->current, 1);
-		summary_sum_add(&state->current.amount, &state->current.error, amount);
-		return;
+		if (day->day < state->current.day)
+			state->sorted = false;
+		previous = state->current;
+		state->current = *day;
+		summary_append(state, context, &previous);
 	}
-	row.day = day;
-	row.purchases = amount >= 0 ? 1 : 0;
-	row.amount = amount;
-	row.error = 0.0;
-	summary_add_day(state, context, &row);
 }
 
 static SummaryState *
@@ -544,6 +528,7 @@ summarize_accum(PG_FUNCTION_ARGS)
 	Timestamp	as_of;
 	Timestamp	when;
 	double		amount;
+	SummaryDay	row;
 
 	if (site == NULL)
 	{
@@ -580,7 +565,11 @@ summarize_accum(PG_FUNCTION_ARGS)
 		if (when > state->last_order)
 			state->last_order = when;
 	}
-	summary_add_row(state, context, local_day(when), amount);
+	row.day = local_day(when);
+	row.purchases = amount >= 0 ? 1 : 0;
+	row.amount = amount;
+	row.error = 0.0;
+	summary_add_day(state, context, &row);
 	PG_RETURN_POINTER(state);
 
 skip:
@@ -684,10 +673,7 @@ summarize_deserialize(PG_FUNCTION_ARGS)
 						ndays, buf.len - buf.cursor)));
 	if (ndays > 0)
 	{
-		state->days_log2 = SUMMARY_FIRST_DAYS_LOG2;
-		while (((Size) 1 << state->days_log2) < (Size) ndays * sizeof(SummaryDay))
-			state->days_log2++;
-		state->days = palloc((Size) 1 << state->days_log2);
+		summary_reserve(state, CurrentMemoryContext, ndays);
 		pq_copymsgbytes(&buf, (char *) state->days, ndays * sizeof(SummaryDay));
 		state->ndays = ndays;
 		for (i = 1; i < ndays; i++)
@@ -723,8 +709,7 @@ summarize_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	state = (SummaryState *) PG_GETARG_POINTER(0);
-	if (!state->sorted)
-		summary_normalize(state, context);
+	summary_normalize(state, context);
 
 	/* the days in order: the array, then the current day */
 	for (i = 0; i < state->ndays + (state->has_current ? 1 : 0); i++)
