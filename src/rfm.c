@@ -134,6 +134,16 @@ typedef struct RfmStateExpanded
 	RfmColumn	col[RFM_NDIMS];
 } RfmStateExpanded;
 
+/* A state datum, expanded or flat, read in place. */
+typedef struct RfmStateView
+{
+	int32		method;
+	int32		bins;
+	int64		customers;
+	const RfmPair *pairs[RFM_NDIMS];
+	int64		npairs[RFM_NDIMS];
+} RfmStateView;
+
 static Size rfm_state_get_flat_size(ExpandedObjectHeader *eohptr);
 static void rfm_state_flatten_into(ExpandedObjectHeader *eohptr,
 								   void *result, Size allocated_size);
@@ -553,7 +563,7 @@ rfm_cuts_quantile(const RfmPair *pairs, int64 npairs, int64 total, int bins,
 
 /* Fill in t from the distinct values with counts of each dimension. */
 static void
-rfm_compute_thresholds(RfmPair *const *pairs, const int64 *npairs,
+rfm_compute_thresholds(const RfmPair *const *pairs, const int64 *npairs,
 					   int64 customers, int method, int bins, RfmThresholds *t)
 {
 	int			d;
@@ -1048,43 +1058,6 @@ rfm_state_append(RfmStateExpanded *s, const float8 *v)
 	s->customers++;
 }
 
-/*
- * Sort the raw values into the pairs.  This changes the representation
- * only, so it is allowed on a read-only state too.
- */
-static void
-rfm_state_compact(RfmStateExpanded *s)
-{
-	int			d;
-
-	for (d = 0; d < RFM_NDIMS; d++)
-	{
-		RfmColumn  *col = &s->col[d];
-		RfmPair    *fresh,
-				   *merged;
-		int64		nfresh,
-					nmerged;
-
-		if (col->nraw == 0)
-			continue;
-		fresh = rfm_values_to_pairs(col->raw, col->nraw, &nfresh,
-									s->hdr.eoh_context);
-		col->nraw = 0;
-		if (col->npairs == 0)
-		{
-			col->pairs = fresh;
-			col->npairs = nfresh;
-			continue;
-		}
-		merged = rfm_pairs_merge(col->pairs, col->npairs, fresh, nfresh,
-								 &nmerged, s->hdr.eoh_context);
-		pfree(fresh);
-		pfree(col->pairs);
-		col->pairs = merged;
-		col->npairs = nmerged;
-	}
-}
-
 /* Add sorted pairs to dimension d of s. */
 static void
 rfm_state_add_pairs(RfmStateExpanded *s, int d, const RfmPair *pairs, int64 npairs)
@@ -1101,6 +1074,39 @@ rfm_state_add_pairs(RfmStateExpanded *s, int d, const RfmPair *pairs, int64 npai
 		pfree(col->pairs);
 	col->pairs = merged;
 	col->npairs = nmerged;
+}
+
+/*
+ * Sort the raw values into the pairs.  This changes the representation
+ * only, so it is allowed on a read-only state too.
+ */
+static void
+rfm_state_compact(RfmStateExpanded *s)
+{
+	int			d;
+
+	for (d = 0; d < RFM_NDIMS; d++)
+	{
+		RfmColumn  *col = &s->col[d];
+		RfmPair    *fresh;
+		int64		nfresh;
+
+		if (col->nraw == 0)
+			continue;
+		fresh = rfm_values_to_pairs(col->raw, col->nraw, &nfresh,
+									s->hdr.eoh_context);
+		col->nraw = 0;
+		if (col->npairs == 0)
+		{
+			col->pairs = fresh;
+			col->npairs = nfresh;
+		}
+		else
+		{
+			rfm_state_add_pairs(s, d, fresh, nfresh);
+			pfree(fresh);
+		}
+	}
 }
 
 /* Check what a flat state claims against its size. */
@@ -1144,21 +1150,28 @@ rfm_state_add_customers(RfmStateExpanded *s, int64 customers)
 	s->customers += customers;
 }
 
-/* Add the customers of state datum src to s (src is not changed). */
+/*
+ * Look at a state datum: a flat one is checked against its size, an
+ * expanded one compacted (which changes its representation only).
+ */
 static void
-rfm_state_add_datum(RfmStateExpanded *s, Datum src)
+rfm_state_view(Datum src, RfmStateView *v)
 {
 	int			d;
 
 	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(src)))
 	{
-		RfmStateExpanded *other = rfm_state_from_eoh(DatumGetEOHP(src));
+		RfmStateExpanded *s = rfm_state_from_eoh(DatumGetEOHP(src));
 
-		rfm_check_same_options(s->bins, s->method, other->bins, other->method);
-		rfm_state_compact(other);
+		rfm_state_compact(s);
+		v->method = s->method;
+		v->bins = s->bins;
+		v->customers = s->customers;
 		for (d = 0; d < RFM_NDIMS; d++)
-			rfm_state_add_pairs(s, d, other->col[d].pairs, other->col[d].npairs);
-		rfm_state_add_customers(s, other->customers);
+		{
+			v->pairs[d] = s->col[d].pairs;
+			v->npairs[d] = s->col[d].npairs;
+		}
 	}
 	else
 	{
@@ -1166,37 +1179,38 @@ rfm_state_add_datum(RfmStateExpanded *s, Datum src)
 		const RfmPair *pairs = flat->pairs;
 
 		rfm_state_flat_check(flat);
-		rfm_check_same_options(s->bins, s->method, flat->bins, flat->method);
+		v->method = flat->method;
+		v->bins = flat->bins;
+		v->customers = flat->customers;
 		for (d = 0; d < RFM_NDIMS; d++)
 		{
-			rfm_state_add_pairs(s, d, pairs, flat->npairs[d]);
+			v->pairs[d] = pairs;
+			v->npairs[d] = flat->npairs[d];
 			pairs += flat->npairs[d];
 		}
-		rfm_state_add_customers(s, flat->customers);
-		if ((Pointer) flat != DatumGetPointer(src))
-			pfree(flat);
 	}
 }
 
-/* The method and bins of a state datum. */
+/* Add the customers of another state to s. */
 static void
-rfm_state_options(Datum src, int *bins, int *method)
+rfm_state_add_view(RfmStateExpanded *s, const RfmStateView *v)
 {
-	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(src)))
-	{
-		RfmStateExpanded *s = rfm_state_from_eoh(DatumGetEOHP(src));
+	int			d;
 
-		*bins = s->bins;
-		*method = s->method;
-	}
-	else
-	{
-		RfmStateFlat *flat = (RfmStateFlat *) PG_DETOAST_DATUM(src);
+	rfm_check_same_options(s->bins, s->method, v->bins, v->method);
+	for (d = 0; d < RFM_NDIMS; d++)
+		rfm_state_add_pairs(s, d, v->pairs[d], v->npairs[d]);
+	rfm_state_add_customers(s, v->customers);
+}
 
-		rfm_state_flat_check(flat);
-		*bins = flat->bins;
-		*method = flat->method;
-	}
+/* A new expanded state in aggcxt holding the customers of another. */
+static RfmStateExpanded *
+rfm_state_copy(const RfmStateView *v, MemoryContext aggcxt)
+{
+	RfmStateExpanded *s = rfm_state_new(aggcxt, v->method, v->bins);
+
+	rfm_state_add_view(s, v);
+	return s;
 }
 
 /*
@@ -1208,20 +1222,17 @@ static RfmStateExpanded *
 rfm_state_for_update(FunctionCallInfo fcinfo, int argno, MemoryContext aggcxt)
 {
 	Datum		d = PG_GETARG_DATUM(argno);
-	RfmStateExpanded *s;
-	int			bins,
-				method;
+	RfmStateView v;
 
 	if (DatumIsReadWriteExpandedObject(d, false, -1))
 	{
-		s = rfm_state_from_eoh(DatumGetEOHP(d));
+		RfmStateExpanded *s = rfm_state_from_eoh(DatumGetEOHP(d));
+
 		if (MemoryContextGetParent(s->hdr.eoh_context) == aggcxt)
 			return s;
 	}
-	rfm_state_options(d, &bins, &method);
-	s = rfm_state_new(aggcxt, method, bins);
-	rfm_state_add_datum(s, d);
-	return s;
+	rfm_state_view(d, &v);
+	return rfm_state_copy(&v, aggcxt);
 }
 
 static Size
@@ -1318,6 +1329,7 @@ rfm_thresholds_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt;
 	RfmStateExpanded *s;
+	RfmStateView other;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		ereport(ERROR,
@@ -1325,20 +1337,19 @@ rfm_thresholds_combine(PG_FUNCTION_ARGS)
 				 errmsg("rfm_thresholds_combine called in non-aggregate context")));
 	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
 		PG_RETURN_NULL();
-	if (PG_ARGISNULL(0))
+	if (PG_ARGISNULL(1))
+		s = rfm_state_for_update(fcinfo, 0, aggcxt);
+	else
 	{
-		/* never return the second input itself: copy it into aggcxt */
-		int			bins,
-					method;
-
-		rfm_state_options(PG_GETARG_DATUM(1), &bins, &method);
-		s = rfm_state_new(aggcxt, method, bins);
-		rfm_state_add_datum(s, PG_GETARG_DATUM(1));
-		PG_RETURN_DATUM(EOHPGetRWDatum(&s->hdr));
+		rfm_state_view(PG_GETARG_DATUM(1), &other);
+		if (PG_ARGISNULL(0))
+			s = rfm_state_copy(&other, aggcxt); /* never the input itself */
+		else
+		{
+			s = rfm_state_for_update(fcinfo, 0, aggcxt);
+			rfm_state_add_view(s, &other);
+		}
 	}
-	s = rfm_state_for_update(fcinfo, 0, aggcxt);
-	if (!PG_ARGISNULL(1))
-		rfm_state_add_datum(s, PG_GETARG_DATUM(1));
 	PG_RETURN_DATUM(EOHPGetRWDatum(&s->hdr));
 }
 
@@ -1349,39 +1360,11 @@ PG_FUNCTION_INFO_V1(rfm_thresholds_final);
 Datum
 rfm_thresholds_final(PG_FUNCTION_ARGS)
 {
-	Datum		d = PG_GETARG_DATUM(0);
 	RfmThresholds *t = palloc(sizeof(RfmThresholds));
-	RfmPair    *pairs[RFM_NDIMS];
-	int64		npairs[RFM_NDIMS];
-	int			i;
+	RfmStateView v;
 
-	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
-	{
-		RfmStateExpanded *s = rfm_state_from_eoh(DatumGetEOHP(d));
-
-		rfm_state_compact(s);
-		for (i = 0; i < RFM_NDIMS; i++)
-		{
-			pairs[i] = s->col[i].pairs;
-			npairs[i] = s->col[i].npairs;
-		}
-		rfm_compute_thresholds(pairs, npairs, s->customers, s->method, s->bins, t);
-	}
-	else
-	{
-		RfmStateFlat *flat = (RfmStateFlat *) PG_DETOAST_DATUM(d);
-		RfmPair    *p = flat->pairs;
-
-		rfm_state_flat_check(flat);
-		for (i = 0; i < RFM_NDIMS; i++)
-		{
-			pairs[i] = p;
-			npairs[i] = flat->npairs[i];
-			p += flat->npairs[i];
-		}
-		rfm_compute_thresholds(pairs, npairs, flat->customers, flat->method,
-							   flat->bins, t);
-	}
+	rfm_state_view(PG_GETARG_DATUM(0), &v);
+	rfm_compute_thresholds(v.pairs, v.npairs, v.customers, v.method, v.bins, t);
 	PG_RETURN_POINTER(t);
 }
 
@@ -1682,7 +1665,7 @@ rfm_window_prepare(WindowObject winobj, RfmWindowState *ws)
 	MemoryContext oldcxt = MemoryContextSwitchTo(workcxt);
 	int64		rows = WinGetPartitionRowCount(winobj);
 	float8	   *values[RFM_NDIMS];
-	RfmPair    *pairs[RFM_NDIMS];
+	const RfmPair *pairs[RFM_NDIMS];
 	int64		npairs[RFM_NDIMS];
 	int64		n = 0,
 				pos;
