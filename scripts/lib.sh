@@ -89,3 +89,17 @@ cluster_stop() {
 	fi
 	CUSTSEG_PGDIR=
 }
+
+# psql against the cluster: no psqlrc, quiet, stop at the first error.
+psql() {
+	"$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"
+}
+
+# Create database $1 with custseg and the synthetic orders of
+# bench/generate_orders.sql ($2 customers, $3 orders), analyzed.
+create_orders_database() {
+	psql -d postgres -c "CREATE DATABASE $1"
+	psql -d "$1" -c 'CREATE EXTENSION custseg'
+	psql -d "$1" -v customers="$2" -v orders="$3" -f "$CUSTSEG_ROOT/bench/generate_orders.sql"
+	psql -d "$1" -c 'VACUUM ANALYZE orders'
+}
