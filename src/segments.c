@@ -42,6 +42,11 @@
 #define SEGMENT_CELL(r, f, m) \
 	((((r) - 1) * SEGMENT_MAX_SCORE + ((f) - 1)) * SEGMENT_MAX_SCORE + ((m) - 1))
 
+/* What to do when a built-in map does not fit the bins. */
+#define SEGMENT_BUILTIN_HINT \
+	"The built-in maps are for 5 bins per dimension. For other bins, " \
+	"insert the rules of your own map into custseg.segment_rules."
+
 /* Label of a customer that no rule matches. */
 #define SEGMENT_OTHERS			"Others"
 
@@ -558,8 +563,7 @@ segment_bad_scores(const SegmentMap *map, int32 r, int32 f, int32 m)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("built-in map \"%s\" labels scores 1 to %d, not %s = %d",
 							map->name, map->maxscore, names[d], scores[d]),
-					 errhint("The built-in maps are for 5 bins per dimension. For other bins, "
-							 "insert the rules of your own map into custseg.segment_rules.")));
+					 errhint(SEGMENT_BUILTIN_HINT)));
 	}
 }
 
@@ -712,8 +716,7 @@ check_segment_map(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("built-in map \"%s\" is for %d bins, not %d",
 						map->name, map->maxscore, bins),
-				 errhint("The built-in maps are for 5 bins per dimension. For other bins, "
-						 "insert the rules of your own map into custseg.segment_rules.")));
+				 errhint(SEGMENT_BUILTIN_HINT)));
 
 	InitMaterializedSRF(fcinfo, 0);
 	wins = palloc0(sizeof(bool) * Max(map->nrules, 1));
