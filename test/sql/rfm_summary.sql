@@ -39,6 +39,14 @@ SELECT count(*) AS customers,
 	   count(*) FILTER (WHERE custseg.rfm_score(t, s) IS NULL) AS null_scores
 FROM rfm_s_customers, (SELECT custseg.rfm_thresholds(s) AS t FROM rfm_s_customers) t;
 
+-- Empty input: NULL thresholds.  A summary with NaN, an infinity or a
+-- negative recency (built by hand) is rejected like the three values.
+SELECT custseg.rfm_thresholds(s) IS NULL AS empty FROM rfm_s_customers WHERE false;
+SELECT custseg.rfm_thresholds(ROW(NULL, NULL, 1, 1, 'NaN', 1, 3, 0, 0, 0, 0)::custseg.customer_summary);
+SELECT custseg.rfm_score(ROW(NULL, NULL, 1, 1, 'Infinity', 1, 3, 0, 0, 0, 0)::custseg.customer_summary) OVER ();
+SELECT custseg.rfm_score(custseg.rfm_thresholds(ARRAY[10.0], ARRAY[2.0], ARRAY[50.0]),
+						 ROW(NULL, NULL, 1, 1, 5, 5, -3, 0, 0, 0, 0)::custseg.customer_summary);
+
 -- Bad options are errors here too.
 SELECT custseg.rfm_thresholds(s, 1) FROM rfm_s_customers;
 SELECT custseg.rfm_score(s, 5, 'median') OVER () FROM rfm_s_customers;

@@ -1,6 +1,6 @@
 -- RFM thresholds and scores: SQLSTATEs of every error, and the functions' labels.
 BEGIN;
-SELECT plan(54);
+SELECT plan(56);
 
 CREATE TEMP TABLE c (id int, r float8, f float8, m float8);
 INSERT INTO c SELECT i, i % 7, 1 + i % 3, i * 2.5 FROM generate_series(1, 20) i;
@@ -114,6 +114,12 @@ SELECT throws_ok($$SELECT '{"method": "rfm", "bins": 2, "customers": 1, "recency
 SELECT is('{"method": "rfm", "bins": 2, "customers": 1, "recency": [[1, 1]], "frequency": [[0.1, 1]], "monetary": [[-5e-324, 1]]}'::custseg.rfm_thresholds_state::text,
 	'{"method": "rfm", "bins": 2, "customers": 1, "recency": [[1, 1]], "frequency": [[0.1, 1]], "monetary": [[-5e-324, 1]]}',
 	'state: text round trip');
+
+-- The summary forms check what they read from the summary.
+SELECT throws_ok($$SELECT custseg.rfm_thresholds(ROW(NULL, NULL, 1, 1, 'NaN', 1, 3, 0, 0, 0, 0)::custseg.customer_summary)$$,
+	'22023', 'monetary must not be NaN', 'summary with a NaN revenue');
+SELECT throws_ok($$SELECT custseg.rfm_score(custseg.rfm_thresholds(ARRAY[10.0], ARRAY[2.0], ARRAY[50.0]), ROW(NULL, NULL, 1, 1, 5, 5, -3, 0, 0, 0, 0)::custseg.customer_summary)$$,
+	'22023', 'recency must not be negative', 'summary with a negative recency');
 
 -- Counts are bounded (2^53 customers), so sums of counts never overflow.
 SELECT throws_ok($$SELECT '{"method": "rfm", "bins": 2, "customers": 9007199254740993, "recency": [[1, 9007199254740993]], "frequency": [[1, 9007199254740993]], "monetary": [[1, 9007199254740993]]}'::custseg.rfm_thresholds_state$$,
