@@ -1,0 +1,154 @@
+/*-------------------------------------------------------------------------
+ *
+ * fit.h
+ *	  What the CLV model families share: the cell state their fit
+ *	  aggregates build, the optimizer that maximizes their likelihoods,
+ *	  reading a stored model back, horizons and discounting.
+ *
+ * fit.c implements this; each model family has its own file (bgnbd.c for
+ * BG/NBD and MBG/NBD, paretonbd.c, bgbb.c, gammagamma.c) with its
+ * likelihood, gradient, predictions and SQL-callable functions.
+ *
+ * Fit state.  Every fit aggregate compresses its customers into distinct
+ * cells (k1, k2, k3) with a weight, the number of customers in the cell:
+ *
+ *	FIT_KIND_XTT	(x, t_x, t)		BG/NBD, MBG/NBD, Pareto/NBD; times in days
+ *	FIT_KIND_BGBB	(x, t_x, n)		BG/BB; whole numbers of opportunities
+ *	FIT_KIND_SPEND	(x, mean spend, 0)	Gamma-Gamma
+ *
+ * The state is the SQL type custseg.fit_state (a varlena; an expanded
+ * object while aggregating) with an exact text form, so that a fit runs in
+ * parallel workers and on Citus workers.  A final function reads the merged,
+ * sorted cells with fit_state_cells().
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CUSTSEG_FIT_H
+#define CUSTSEG_FIT_H
+
+#include "custseg.h"
+
+#include "datatype/timestamp.h"
+
+typedef enum FitKind
+{
+	FIT_KIND_XTT = 1,
+	FIT_KIND_BGBB = 2,
+	FIT_KIND_SPEND = 3
+} FitKind;
+
+/* One cell: the customers who share k1, k2, k3. */
+typedef struct FitCell
+{
+	double		k1;				/* x: repeat purchases */
+	double		k2;				/* t_x, or the mean spend */
+	double		k3;				/* t (days), n (opportunities), or 0 */
+	double		w;				/* customers in the cell, > 0 */
+} FitCell;
+
+/* The cells of a state, merged and sorted by (k1, k2, k3). */
+typedef struct FitCells
+{
+	FitKind		kind;
+	int64		ncells;
+	const FitCell *cells;
+	double		customers;		/* sum of w */
+} FitCells;
+
+/*
+ * Read the state datum of a fit aggregate (flat or expanded).  Errors out
+ * when its kind is not the expected one.  The cells stay valid for the
+ * rest of the call.
+ */
+extern void fit_state_cells(Datum state, FitKind kind, FitCells *cells);
+
+/*
+ * The optimizer.  Minimizes f over theta[0 .. n-1] (n <= FIT_MAX_PARAMS);
+ * the model files work in log-parameter space, theta = log(parameter), so
+ * every parameter stays positive.  f returns the negative log-likelihood
+ * and writes its gradient with respect to theta into grad; it may return a
+ * non-finite value (or NaN) for a point the optimizer must not accept, and
+ * the line search then steps back.  Quasi-Newton (BFGS) with a line search
+ * that keeps the Wolfe conditions, CHECK_FOR_INTERRUPTS() in every loop.
+ * On return theta holds the best point seen and *result says how it went.
+ */
+#define FIT_MAX_PARAMS	8
+
+typedef double (*FitObjective) (const double *theta, double *grad, void *arg);
+
+typedef struct FitResult
+{
+	double		value;			/* f at the returned theta */
+	int			iterations;
+	bool		converged;
+} FitResult;
+
+extern void fit_minimize(int n, double *theta, FitObjective f, void *arg,
+						 int max_iterations, FitResult *result);
+
+/*
+ * A fitted model as a composite value: its nparams parameters, then the
+ * common fields log_likelihood float8, customers bigint, converged boolean,
+ * iterations integer.  fit_model_datum builds one for the result type of
+ * the calling final function; when the fit did not converge it also raises
+ * a WARNING naming the model.  fit_model_read reads the parameters of a
+ * model argument back and rejects NULL, zero, negative, NaN or infinite
+ * ones with a clear error (22023) naming the model and the parameter.
+ */
+extern Datum fit_model_datum(FunctionCallInfo fcinfo, const char *model,
+							 int nparams, const double *params,
+							 double log_likelihood, double customers,
+							 const FitResult *result);
+extern void fit_model_read(Datum model, const char *model_name, int nparams,
+						   const char *const *param_names, double *params);
+
+/*
+ * Horizons.  A horizon is a number of days (float8) or an interval, which
+ * counts as its length in seconds / 86400 (a month is 30.4375 days, the
+ * same convention as extract(epoch FROM interval)).  Both reject negative,
+ * NaN and infinite horizons.
+ */
+extern double fit_horizon_days(double days);
+extern double fit_interval_days(const Interval *horizon);
+
+/*
+ * Discounting (custseg.clv).  With the annual discount rate d, money at
+ * time t (days) is worth (1 + d)^(-t / 365.25) today: a continuous rate
+ * delta = log(1 + d) / 365.25 per day.  The discounted expected number of
+ * purchases over a horizon H is
+ *
+ *	DE(H) = integral_0^H exp(-delta t) dE(t)
+ *		  = exp(-delta H) E(H) + delta * integral_0^H exp(-delta t) E(t) dt
+ *
+ * where E(t) is the expected number of purchases in (0, t] after the end of
+ * the customer's history.  fit_discounted_purchases computes it with
+ * Gauss-Legendre quadrature on the second form; expected(t, arg) supplies
+ * E(t).  CLV = margin * expected spend per purchase * DE(H).
+ */
+typedef double (*FitExpected) (double t, void *arg);
+
+extern double fit_discounted_purchases(FitExpected expected, void *arg,
+									   double horizon_days,
+									   double annual_discount_rate);
+
+/*
+ * Special functions the likelihood gradients need: the digamma function
+ * psi(x) = d/dx log Gamma(x) and the trigamma function psi'(x), for x > 0,
+ * accurate to about 1e-14 relative.  (log Gamma is lgamma() of libm.)
+ */
+extern double fit_digamma(double x);
+extern double fit_trigamma(double x);
+
+/*
+ * Gamma-Gamma: the expected spend per purchase of a customer with x
+ * repeat purchases of mean value mean_spend, for gg = (p, q, gamma):
+ * (p (gamma + x mean_spend)) / (p x + q - 1).  The model needs q > 1 for a
+ * finite mean; callers check it.
+ */
+static inline double
+fit_gammagamma_spend(const double *gg, double x, double mean_spend)
+{
+	return gg[0] * (gg[2] + x * mean_spend) / (gg[0] * x + gg[1] - 1.0);
+}
+
+#endif							/* CUSTSEG_FIT_H */
