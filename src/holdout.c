@@ -442,6 +442,7 @@ student_t_upper(float8 t, float8 df)
 				s,
 				x,
 				y,
+				log_x,
 				front;
 
 	Assert(t >= 0.0 && df > 0.0);
@@ -458,12 +459,11 @@ student_t_upper(float8 t, float8 df)
 	}
 	r = (t / df) * t;			/* t^2 / df, may be Infinity */
 	s = (df / t) / t;			/* df / t^2, may be 0 */
-	x = 1.0 / (1.0 + r);
+	x = 1.0 / (1.0 + r);		/* may be 0 */
 	y = 1.0 / (1.0 + s);
-	if (x == 0.0)
-		return 0.0;
-	/* log(x^a y^b / B(a, b)), log B(a, 1/2) = log Gamma(1/2) - log_gamma_half_ratio(a) */
-	front = exp(-a * log1p(r) - b * log1p(s) -
+	log_x = isinf(r) ? -(2.0 * log(t) - log(df) + log1p(s)) : -log1p(r);
+	/* x^a y^b / B(a, b), log B(a, 1/2) = log Gamma(1/2) - log_gamma_half_ratio(a) */
+	front = exp(a * log_x - b * log1p(s) -
 				(0.57236494292470008707 - log_gamma_half_ratio(a)));
 	if (x < (a + 1.0) / (a + b + 2.0))
 		return 0.5 * front * beta_continued_fraction(a, b, x) / a;
