@@ -356,6 +356,22 @@ log_gamma_half_ratio(float8 a)
 }
 
 
+#define LENTZ_TINY	1e-300
+
+/* One term d_j of the fraction: update c and d, return the factor of K. */
+static inline float8
+lentz_step(float8 dj, float8 *c, float8 *d)
+{
+	*d = 1.0 + dj * *d;
+	if (fabs(*d) < LENTZ_TINY)
+		*d = LENTZ_TINY;
+	*c = 1.0 + dj / *c;
+	if (fabs(*c) < LENTZ_TINY)
+		*c = LENTZ_TINY;
+	*d = 1.0 / *d;
+	return *d * *c;
+}
+
 /*
  * The continued fraction of the regularized incomplete beta function
  * (DLMF 8.17.22): I_x(a, b) = x^a (1 - x)^b / (a B(a, b)) * K with
@@ -368,43 +384,24 @@ log_gamma_half_ratio(float8 a)
 static float8
 beta_continued_fraction(float8 a, float8 b, float8 x)
 {
-	const float8 tiny = 1e-300;
 	float8		c = 1.0,
 				d,
 				k;
 	int			m;
 
 	d = 1.0 - (a + b) * x / (a + 1.0);	/* 1 + d1 */
-	if (fabs(d) < tiny)
-		d = tiny;
+	if (fabs(d) < LENTZ_TINY)
+		d = LENTZ_TINY;
 	d = 1.0 / d;
 	k = d;
 	for (m = 1; m <= BETA_MAX_TERMS; m++)
 	{
-		float8		dm,
-					delta;
+		float8		delta;
 
-		/* d_{2m} */
-		dm = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m));
-		d = 1.0 + dm * d;
-		if (fabs(d) < tiny)
-			d = tiny;
-		c = 1.0 + dm / c;
-		if (fabs(c) < tiny)
-			c = tiny;
-		d = 1.0 / d;
-		k *= d * c;
-
-		/* d_{2m+1} */
-		dm = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1));
-		d = 1.0 + dm * d;
-		if (fabs(d) < tiny)
-			d = tiny;
-		c = 1.0 + dm / c;
-		if (fabs(c) < tiny)
-			c = tiny;
-		d = 1.0 / d;
-		delta = d * c;
+		/* d_{2m}, then d_{2m+1} */
+		k *= lentz_step(m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)), &c, &d);
+		delta = lentz_step(-(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
+						   &c, &d);
 		k *= delta;
 		if (fabs(delta - 1.0) < 2.0 * DBL_EPSILON)
 			return k;
@@ -673,7 +670,13 @@ uplift_state_arg(FunctionCallInfo fcinfo, const char *fname)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("%s called in non-aggregate context", fname)));
 	if (PG_ARGISNULL(0))
-		return MemoryContextAllocZero(aggcxt, sizeof(UpliftState));
+	{
+		/* not reached through custseg.uplift, whose INITCOND is never NULL */
+		UpliftState *s = MemoryContextAllocZero(aggcxt, sizeof(UpliftState));
+
+		s->binary = 1;
+		return s;
+	}
 	return (UpliftState *) PG_GETARG_POINTER(0);
 }
 

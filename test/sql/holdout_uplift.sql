@@ -54,6 +54,16 @@ SELECT s.* FROM (SELECT custseg.uplift(treated, outcome) AS u FROM uplift_rows W
 SELECT segment, (u).test, (u).treated_size, (u).control_size, pg_temp.sig((u).p_value) AS p_value
 FROM (SELECT segment, custseg.uplift(treated, outcome) AS u FROM uplift_rows GROUP BY segment) q
 ORDER BY segment;
+
+-- As a window aggregate over a moving frame (the state is updated in
+-- place, and restarted from INITCOND when the frame head moves): every
+-- frame gives what the plain aggregate gives over the same rows.
+SELECT count(*) AS frames,
+	   count(*) FILTER (WHERE w = (SELECT custseg.uplift(j % 2 = 0, (j % 3 = 0)::int)
+								  FROM generate_series(greatest(1, i - 1), least(40, i + 8)) j)) AS equal
+FROM (SELECT i, custseg.uplift(i % 2 = 0, (i % 3 = 0)::int)
+				OVER (ORDER BY i ROWS BETWEEN 1 PRECEDING AND 8 FOLLOWING) AS w
+	  FROM generate_series(1, 40) i) s;
 \x on
 
 -- A control mean of 0: no relative lift.  Treated 1, 0, 0, 0 against
