@@ -164,13 +164,24 @@ sip_final(SipHash *h)
  * ----------------------------------------------------------------
  */
 
-/* Text in UTF-8, converted from the database encoding when it differs. */
+/*
+ * Text in UTF-8, converted from the database encoding when it differs.  A
+ * SQL_ASCII database holds bytes in no particular encoding: they are
+ * hashed as they are, and must be UTF-8.  "what" names the argument.
+ */
 static const char *
-holdout_utf8(text *t, int *len)
+holdout_utf8(text *t, int *len, const char *what)
 {
 	const char *s = VARDATA_ANY(t);
 	int			n = VARSIZE_ANY_EXHDR(t);
-	const char *u = pg_server_to_any(s, n, PG_UTF8);
+	const char *u;
+
+	if (GetDatabaseEncoding() == PG_SQL_ASCII && !pg_verify_mbstr(PG_UTF8, s, n, true))
+		ereport(ERROR,
+				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+				 errmsg("%s is not valid UTF-8", what),
+				 errhint("In a SQL_ASCII database the bytes of a text are hashed as UTF-8; store keys and experiment names in UTF-8.")));
+	u = pg_server_to_any(s, n, PG_UTF8);
 
 	*len = (u == s) ? n : (int) strlen(u);
 	return u;
@@ -200,7 +211,7 @@ holdout_hash_args(FunctionCallInfo fcinfo, int keytype)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("experiment must not be NULL"),
 				 errhint("Name the experiment; the name makes each experiment's holdout independent of the others.")));
-	name = holdout_utf8(PG_GETARG_TEXT_PP(1), &namelen);
+	name = holdout_utf8(PG_GETARG_TEXT_PP(1), &namelen, "experiment name");
 	if (namelen == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -228,7 +239,7 @@ holdout_hash_args(FunctionCallInfo fcinfo, int keytype)
 		case HOLDOUT_KEY_TEXT:
 			{
 				int			len;
-				const char *key = holdout_utf8(PG_GETARG_TEXT_PP(0), &len);
+				const char *key = holdout_utf8(PG_GETARG_TEXT_PP(0), &len, "customer key");
 
 				sip_update(&h, (const unsigned char *) key, len);
 				break;
