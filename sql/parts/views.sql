@@ -92,7 +92,10 @@ $$;
 -- custseg.customer_summary, the R, F and M scores, the cell and the segment,
 -- with the unique index on the key that REFRESH ... CONCURRENTLY needs.
 -- as_of NULL: the summary describes the moment of each refresh (now(),
--- LOCALTIMESTAMP or CURRENT_DATE, after the type of the time column).
+-- LOCALTIMESTAMP or CURRENT_DATE, after the type of the time column), or
+-- with as_of_unit the end of the refresh's minute, hour or day: then a
+-- customer's row changes only when their orders do or the unit ends, and a
+-- concurrent refresh rewrites only those rows.
 -- thresholds NULL: recomputed from all customers at each refresh (bins,
 -- method); otherwise frozen.
 CREATE FUNCTION custseg.create_segment_view(
@@ -102,6 +105,7 @@ CREATE FUNCTION custseg.create_segment_view(
 	time_column name,
 	amount_column name,
 	as_of timestamptz DEFAULT NULL,
+	as_of_unit text DEFAULT NULL,
 	thresholds custseg.rfm_thresholds DEFAULT NULL,
 	bins integer DEFAULT NULL,
 	method text DEFAULT NULL,
@@ -136,7 +140,7 @@ BEGIN
 				 WHEN time_column IS NULL THEN 'time_column'
 				 WHEN amount_column IS NULL THEN 'amount_column' ELSE 'map' END
 			USING ERRCODE = 'null_value_not_allowed',
-				  HINT = 'Only as_of, thresholds, bins and method may be NULL.';
+				  HINT = 'Only as_of, as_of_unit, thresholds, bins and method may be NULL.';
 	END IF;
 
 	-- The view's name: "name" or "schema.name", quoted as in SQL.
@@ -223,7 +227,17 @@ BEGIN
 
 	-- as_of: fixed, converted to the column's type now, or the time of each
 	-- refresh.
-	IF as_of IS NULL THEN
+	IF as_of_unit IS NOT NULL AND (as_of IS NOT NULL OR as_of_unit NOT IN ('minute', 'hour', 'day')
+									OR time_type = 'date'::regtype) THEN
+		RAISE EXCEPTION 'as_of_unit "%" cannot be used here', as_of_unit
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'as_of_unit is ''minute'', ''hour'' or ''day'', for a timestamp or timestamptz column and without a fixed as_of.';
+	END IF;
+	IF as_of IS NULL AND as_of_unit IS NOT NULL THEN
+		as_of_sql := format('(date_trunc(%L, %s) + interval %L)', as_of_unit,
+							CASE time_type WHEN 'timestamp'::regtype THEN 'LOCALTIMESTAMP' ELSE 'now()' END,
+							'1 ' || as_of_unit);
+	ELSIF as_of IS NULL THEN
 		as_of_sql := CASE time_type WHEN 'date'::regtype THEN 'CURRENT_DATE'
 									WHEN 'timestamp'::regtype THEN 'LOCALTIMESTAMP'
 									ELSE 'now()' END;
@@ -279,7 +293,7 @@ BEGIN
 	EXECUTE format('COMMENT ON MATERIALIZED VIEW %s IS %L', created,
 		format('custseg segment view of %s by %I: as of %s, %s, map %s',
 			   orders, customer_column,
-			   coalesce(as_of::text, 'each refresh'),
+			   coalesce(as_of::text, 'each refresh' || coalesce(format(' (end of its %s)', as_of_unit), '')),
 			   CASE WHEN thresholds IS NULL
 					THEN format('thresholds recomputed at each refresh (%s bins, %s)', bins, method)
 					ELSE format('frozen thresholds %s', thresholds) END,

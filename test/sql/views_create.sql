@@ -96,6 +96,12 @@ CREATE TABLE views_recent (id integer, t timestamptz, amount bigint);
 INSERT INTO views_recent VALUES (1, now() - interval '2 days', 5);
 SELECT custseg.create_segment_view('views_now', 'views_recent', 'id', 't', 'amount');
 SELECT recency_days BETWEEN 2 AND 2.01 AS two_days FROM views_now;
+-- as_of_unit 'day': recency up to the end of today, so the same until
+-- midnight: an order at 00:00 today is 1 day old (at midnight tonight).
+INSERT INTO views_recent VALUES (2, date_trunc('day', now()), 5);
+SELECT custseg.create_segment_view('views_today', 'views_recent', 'id', 't', 'amount', as_of_unit => 'day');
+SELECT id, recency_days, age_days FROM views_today WHERE id = 2;
+SELECT recency_days > 2 AND recency_days <= 3 AS two_to_three_days FROM views_today WHERE id = 1;
 
 -- Bad input.
 SELECT custseg.create_segment_view(NULL, 'views_orders', 'customer_id', 'order_time', 'amount');
@@ -123,9 +129,12 @@ SELECT custseg.create_segment_view('v', 'views_orders', 'customer_id', 'order_ti
 SELECT custseg.create_segment_view('v', 'views_orders', 'customer_id', 'order_time', 'amount', method => 'median');
 SELECT custseg.create_segment_view('v', 'views_orders', 'customer_id', 'order_time', 'amount', map => 'no_such_map');
 SELECT custseg.create_segment_view('v', 'views_orders', 'customer_id', 'order_time', 'amount', bins => 6);
+SELECT custseg.create_segment_view('v', 'views_orders', 'customer_id', 'order_time', 'amount', as_of_unit => 'second');
+SELECT custseg.create_segment_view('v', 'views_orders', 'customer_id', 'order_time', 'amount', as_of => '2024-06-01', as_of_unit => 'day');
+SELECT custseg.create_segment_view('v', 'views_daily', 'shopper', 'day', 'amount', as_of_unit => 'day');
 -- Nothing was created by the failed calls.
 SELECT count(*) FROM pg_class WHERE relname = 'v';
 
-DROP MATERIALIZED VIEW views_segments, views_frozen, views_now, "Views Schema"."Daily Segments";
+DROP MATERIALIZED VIEW views_segments, views_frozen, views_now, views_today, "Views Schema"."Daily Segments";
 DROP SCHEMA "Views Schema";
 DROP TABLE views_orders, views_daily, views_recent, views_bad_key;

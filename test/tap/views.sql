@@ -2,7 +2,7 @@
 -- cohort retention (sql/parts/views.sql, docs/views.md): labels, SQLSTATEs,
 -- ownership and the row level security of the history.
 BEGIN;
-SELECT plan(89);
+SELECT plan(90);
 
 -- Labels: DDL and writes are VOLATILE PARALLEL UNSAFE, reads STABLE
 -- PARALLEL SAFE; none is SECURITY DEFINER; NULLs are errors, not STRICT
@@ -10,7 +10,7 @@ SELECT plan(89);
 SELECT is((SELECT format('%s %s %s %s', provolatile, proparallel, proisstrict, prosecdef)
 		   FROM pg_proc WHERE oid = f::regprocedure), l, f || ' is ' || l)
 FROM (VALUES
-	('custseg.create_segment_view(text, regclass, name, name, name, timestamptz, custseg.rfm_thresholds, integer, text, text)', 'v u f f'),
+	('custseg.create_segment_view(text, regclass, name, name, name, timestamptz, text, custseg.rfm_thresholds, integer, text, text)', 'v u f f'),
 	('custseg.schedule_refresh(regclass, text, boolean, boolean)', 'v u f f'),
 	('custseg.unschedule_refresh(regclass)', 'v u f f'),
 	('custseg.snapshot_segments(regclass)', 'v u f f'),
@@ -91,6 +91,8 @@ SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'custom
 	'22023', 'bins and method cannot be given with thresholds', 'create: thresholds and method');
 SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'amount', bins => 1)$$,
 	'22023', 'bins must be between 2 and 10, not 1', 'create: one bin');
+SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'amount', as_of_unit => 'week')$$,
+	'22023', 'as_of_unit "week" cannot be used here', 'create: as_of_unit week');
 SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'amount', map => 'nope')$$,
 	'42704', 'segment map "nope" does not exist', 'create: unknown map');
 
