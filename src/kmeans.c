@@ -60,6 +60,8 @@
 #define KM_DEFAULT_SEED		0
 #define KM_DEFAULT_MAX_ITER 100
 #define KM_SILHOUETTE_SAMPLE 2000
+#define KM_RESTARTS			10
+#define KM_RESTART_SAMPLE	20000
 #define KM_MAX_CUSTOMERS	(INT64CONST(1) << 53)
 
 /* Options of one aggregate call; the same on every row. */
@@ -319,6 +321,15 @@ km_features_arg(FunctionCallInfo fcinfo, int argno, int *n)
  *		Sorted distinct rows
  * ----------------------------------------------------------------
  */
+
+static int
+km_int64_cmp(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
 
 static inline int
 km_row_cmp(const float8 *a, const float8 *b, int dims)
@@ -1015,7 +1026,7 @@ km_pick(const float8 *weight, int64 n, float8 r)
  * drawn with probability proportional to count * squared distance to the
  * nearest centre so far.
  */
-static void
+static bool
 km_seed_centers(const KmData *data, int k, uint64 *rng, float8 *centers)
 {
 	int			dims = data->dims;
@@ -1048,7 +1059,7 @@ km_seed_centers(const KmData *data, int k, uint64 *rng, float8 *centers)
 		int			t;
 
 		if (!(potential > 0))
-			km_too_few_points(k, c);	/* the rest coincide with centres */
+			return false;		/* every point coincides with a centre */
 		for (t = 0; t < trials; t++)
 		{
 			int64		cand = km_pick(weight, n, km_random_unit(rng) * potential);
@@ -1086,6 +1097,7 @@ km_seed_centers(const KmData *data, int k, uint64 *rng, float8 *centers)
 	pfree(weight);
 	pfree(cand_d2);
 	pfree(best_d2);
+	return true;
 }
 
 /*
@@ -1192,12 +1204,12 @@ km_update_centers(const KmData *data, int k, int32 *labels, float8 *centers,
  * its centre to the nearest other centre).
  */
 static void
-km_lloyd(const KmData *data, int k, int max_iter, float8 *centers, KmFit *fit)
+km_lloyd(const KmData *data, int k, int max_iter, float8 *centers,
+		 int32 *labels, int *iterations, bool *converged)
 {
 	int			dims = data->dims;
 	int64		n = data->n,
 				i;
-	int32	   *labels = fit->labels;
 	float8	   *upper = palloc_extended(sizeof(float8) * n, MCXT_ALLOC_HUGE);
 	float8	   *lower = palloc_extended(sizeof(float8) * n, MCXT_ALLOC_HUGE);
 	bool	   *moved = palloc_extended(sizeof(bool) * n, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
@@ -1220,7 +1232,7 @@ km_lloyd(const KmData *data, int k, int max_iter, float8 *centers, KmFit *fit)
 			CHECK_FOR_INTERRUPTS();
 	}
 
-	fit->converged = false;
+	*converged = false;
 	for (iter = 1; iter <= max_iter; iter++)
 	{
 		float8		max1 = 0,
@@ -1297,11 +1309,11 @@ km_lloyd(const KmData *data, int k, int max_iter, float8 *centers, KmFit *fit)
 		}
 		if (changed == 0)
 		{
-			fit->converged = true;
+			*converged = true;
 			break;
 		}
 	}
-	fit->iterations = Min(iter, max_iter);
+	*iterations = Min(iter, max_iter);
 
 	pfree(upper);
 	pfree(lower);
@@ -1312,8 +1324,108 @@ km_lloyd(const KmData *data, int k, int max_iter, float8 *centers, KmFit *fit)
 }
 
 /*
+ * A sample of at most size customers, drawn without replacement (reservoir
+ * sampling over the customers in the canonical order of the points, from
+ * random stream "stream" of the seed), as point indexes.  Returns the
+ * sample size.
+ */
+static int
+km_sample(const KmData *data, int32 seed, uint64 stream, int size, int64 *sample)
+{
+	uint64		rng = km_random_start(seed, stream);
+	int64		t = 0,
+				i,
+				c;
+
+	for (i = 0; i < data->n; i++)
+	{
+		for (c = 0; c < data->w[i]; c++, t++)
+		{
+			if (t < size)
+				sample[t] = i;
+			else
+			{
+				int64		r = (int64) (km_random_unit(&rng) * (float8) (t + 1));
+
+				if (r < size)
+					sample[r] = i;
+			}
+		}
+		if ((i & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	return (int) Min(t, size);
+}
+
+/* Inertia of the nearest-centre assignment. */
+static float8
+km_inertia(const KmData *data, int k, const float8 *centers)
+{
+	float8		inertia = 0;
+	int64		i;
+
+	for (i = 0; i < data->n; i++)
+	{
+		float8		d1,
+					d2;
+
+		(void) km_nearest(data->z + i * data->dims, centers, k, data->dims, &d1, &d2);
+		inertia += (float8) data->w[i] * d1;
+	}
+	return inertia;
+}
+
+/*
+ * The points of a sample of KM_RESTART_SAMPLE customers, as data of its
+ * own: the distinct points drawn, each with the number of times it was
+ * drawn.  All points when there are no more than KM_RESTART_SAMPLE
+ * distinct ones.
+ */
+static void
+km_restart_data(const KmData *data, int32 seed, KmData *sub)
+{
+	int64	   *sample;
+	int			m,
+				i,
+				n = 0;
+
+	if (data->n <= KM_RESTART_SAMPLE)
+	{
+		*sub = *data;
+		return;
+	}
+	sample = palloc(sizeof(int64) * KM_RESTART_SAMPLE);
+	m = km_sample(data, seed, 3, KM_RESTART_SAMPLE, sample);
+	qsort(sample, m, sizeof(int64), km_int64_cmp);
+	memset(sub, 0, sizeof(KmData));
+	sub->dims = data->dims;
+	sub->customers = m;
+	sub->z = palloc(sizeof(float8) * data->dims * m);
+	sub->w = palloc(sizeof(int64) * m);
+	for (i = 0; i < m; i++)
+	{
+		if (i > 0 && sample[i] == sample[i - 1])
+		{
+			((int64 *) sub->w)[n - 1]++;
+			continue;
+		}
+		memcpy(sub->z + n * data->dims, data->z + sample[i] * data->dims,
+			   sizeof(float8) * data->dims);
+		((int64 *) sub->w)[n++] = 1;
+	}
+	sub->n = n;
+	pfree(sample);
+}
+
+/*
  * Fit k clusters to prepared data.  Everything is allocated in the current
  * memory context.
+ *
+ * KM_RESTARTS runs (k-means++ seeding and Lloyd iterations, from random
+ * streams 16, 17, ... of the seed) on a sample of the customers (all of
+ * them when there are few distinct points); the centres of the run of
+ * least inertia start the Lloyd iterations on all points.  When the sample
+ * is all points, that run is the result.
  */
 static void
 km_fit(const KmData *data, int k, int32 seed, int max_iter, KmFit *fit)
@@ -1321,18 +1433,54 @@ km_fit(const KmData *data, int k, int32 seed, int max_iter, KmFit *fit)
 	int			dims = data->dims;
 	int64		n = data->n,
 				i;
-	uint64		rng = km_random_start(seed, 1);
-	float8	   *wsum;
+	KmData		sub;
+	float8	   *wsum,
+			   *trial,
+				best = -1;
+	int32	   *sublabels;
 	int			c,
-				j;
+				j,
+				r;
 
 	if (k > n)
 		km_too_few_points(k, n);
 	fit->k = k;
 	fit->centers = palloc(sizeof(float8) * k * dims);
 	fit->labels = palloc_extended(sizeof(int32) * n, MCXT_ALLOC_HUGE);
-	km_seed_centers(data, k, &rng, fit->centers);
-	km_lloyd(data, k, max_iter, fit->centers, fit);
+
+	km_restart_data(data, seed, &sub);
+	trial = palloc(sizeof(float8) * k * dims);
+	sublabels = palloc_extended(sizeof(int32) * sub.n, MCXT_ALLOC_HUGE);
+	for (r = 0; r < KM_RESTARTS && k <= sub.n; r++)
+	{
+		uint64		rng = km_random_start(seed, 16 + r);
+		int			iterations;
+		bool		converged;
+		float8		inertia;
+
+		if (!km_seed_centers(&sub, k, &rng, trial))
+			break;				/* the sample has fewer than k distinct points */
+		km_lloyd(&sub, k, max_iter, trial, sublabels, &iterations, &converged);
+		inertia = km_inertia(&sub, k, trial);
+		if (best < 0 || inertia < best)
+		{
+			best = inertia;
+			memcpy(fit->centers, trial, sizeof(float8) * k * dims);
+			fit->iterations = iterations;
+			fit->converged = converged;
+		}
+	}
+	if (best < 0)
+	{
+		/* no run on the sample: seed from all points */
+		uint64		rng = km_random_start(seed, 16);
+
+		if (!km_seed_centers(data, k, &rng, fit->centers))
+			km_too_few_points(k, n);
+	}
+	if (best < 0 || sub.n != n)
+		km_lloyd(data, k, max_iter, fit->centers, fit->labels,
+				 &fit->iterations, &fit->converged);
 
 	/* the final assignment, as kmeans_assign makes it */
 	fit->sizes = palloc0(sizeof(int64) * k);
@@ -1382,39 +1530,6 @@ km_fit(const KmData *data, int k, int32 seed, int max_iter, KmFit *fit)
  *		Silhouette
  * ----------------------------------------------------------------
  */
-
-/*
- * A sample of at most KM_SILHOUETTE_SAMPLE customers, drawn without
- * replacement (reservoir sampling over the customers in the canonical
- * order of the points), as point indexes.  Returns the sample size.
- */
-static int
-km_sample(const KmData *data, int32 seed, int64 *sample)
-{
-	uint64		rng = km_random_start(seed, 2);
-	int64		t = 0,
-				i,
-				c;
-
-	for (i = 0; i < data->n; i++)
-	{
-		for (c = 0; c < data->w[i]; c++, t++)
-		{
-			if (t < KM_SILHOUETTE_SAMPLE)
-				sample[t] = i;
-			else
-			{
-				int64		r = (int64) (km_random_unit(&rng) * (float8) (t + 1));
-
-				if (r < KM_SILHOUETTE_SAMPLE)
-					sample[r] = i;
-			}
-		}
-		if ((i & 0xffff) == 0)
-			CHECK_FOR_INTERRUPTS();
-	}
-	return (int) Min(t, KM_SILHOUETTE_SAMPLE);
-}
 
 /*
  * Mean silhouette of the sample under the fit's labels, Euclidean
@@ -1629,7 +1744,7 @@ kmeans_choose_k_final(PG_FUNCTION_ARGS)
 	if (v.opt.k_max > data.n)
 		km_too_few_points(v.opt.k_max, data.n);
 	sample = palloc(sizeof(int64) * KM_SILHOUETTE_SAMPLE);
-	m = km_sample(&data, v.opt.seed, sample);
+	m = km_sample(&data, v.opt.seed, 2, KM_SILHOUETTE_SAMPLE, sample);
 
 	for (k = v.opt.k_min; k <= v.opt.k_max; k++)
 	{
