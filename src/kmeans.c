@@ -242,8 +242,8 @@ km_logmask_arg(ArrayType *a, int *len)
 	if (n > KM_MAX_FEATURES)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("log_features has %d elements; at most %d features are supported",
-						n, KM_MAX_FEATURES),
+				 errmsg("log_features must have at most %d elements, not %d",
+						KM_MAX_FEATURES, n),
 				 errhint("Pass one boolean per feature.")));
 	for (j = 0; j < n; j++)
 	{
@@ -306,8 +306,8 @@ km_features_arg(FunctionCallInfo fcinfo, int argno, int *n)
 	if (*n > KM_MAX_FEATURES)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("features has %d elements; at most %d are supported",
-						*n, KM_MAX_FEATURES),
+				 errmsg("features must have at most %d elements, not %d",
+						KM_MAX_FEATURES, *n),
 				 errhint("Select the few features that describe the customers best.")));
 	if (ARR_HASNULL(a) && array_contains_nulls(a))
 		return NULL;
@@ -475,8 +475,8 @@ km_check_same_options(const KmOptions *a, const KmOptions *b)
 	if (a->dims != b->dims)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("features has %d elements here but %d in other rows",
-						b->dims, a->dims),
+				 errmsg("features must have the same length in every row, not %d and %d",
+						a->dims, b->dims),
 				 errhint("Give every customer the same features in the same order.")));
 	if (a->k_min != b->k_min || a->k_max != b->k_max)
 		ereport(ERROR,
@@ -835,8 +835,8 @@ km_accum(FunctionCallInfo fcinfo, bool choose, const char *fname)
 	if (loglen >= 0 && opt.dims > 0 && loglen != opt.dims)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("log_features has %d elements but features has %d",
-						loglen, opt.dims),
+				 errmsg("log_features must have one element per feature (%d), not %d",
+						opt.dims, loglen),
 				 errhint("Pass one boolean per feature.")));
 	if (s != NULL)
 		km_check_same_options(&s->opt, &opt);
@@ -1384,7 +1384,8 @@ km_inertia(const KmData *data, int k, const float8 *centers)
 static void
 km_restart_data(const KmData *data, int32 seed, KmData *sub)
 {
-	int64	   *sample;
+	int64	   *sample,
+			   *w;
 	int			m,
 				i,
 				n = 0;
@@ -1401,18 +1402,19 @@ km_restart_data(const KmData *data, int32 seed, KmData *sub)
 	sub->dims = data->dims;
 	sub->customers = m;
 	sub->z = palloc(sizeof(float8) * data->dims * m);
-	sub->w = palloc(sizeof(int64) * m);
+	w = palloc(sizeof(int64) * m);
 	for (i = 0; i < m; i++)
 	{
 		if (i > 0 && sample[i] == sample[i - 1])
 		{
-			((int64 *) sub->w)[n - 1]++;
+			w[n - 1]++;
 			continue;
 		}
 		memcpy(sub->z + n * data->dims, data->z + sample[i] * data->dims,
 			   sizeof(float8) * data->dims);
-		((int64 *) sub->w)[n++] = 1;
+		w[n++] = 1;
 	}
+	sub->w = w;
 	sub->n = n;
 	pfree(sample);
 }
@@ -1847,7 +1849,8 @@ km_model_read(HeapTupleHeader row, KmModel *model, MemoryContext cxt)
 	MemoryContext oldcxt;
 	float8	   *means,
 			   *sds;
-	ArrayType  *centers;
+	ArrayType  *centers,
+			   *logs;
 	int			len,
 				n,
 				i;
@@ -1859,7 +1862,10 @@ km_model_read(HeapTupleHeader row, KmModel *model, MemoryContext cxt)
 	model->k = DatumGetInt32(values[0]);
 	if (model->k < 1 || model->k > KM_MAX_K)
 		km_model_invalid(psprintf("k must be between 1 and %d.", KM_MAX_K));
-	model->logmask = km_logmask_arg(DatumGetArrayTypeP(values[1]), &len);
+	logs = DatumGetArrayTypeP(values[1]);
+	if (ARR_NDIM(logs) != 1 || array_contains_nulls(logs))
+		km_model_invalid("log_features must be a one-dimensional array without NULL.");
+	model->logmask = km_logmask_arg(logs, &len);
 	if (len < 1)
 		km_model_invalid("log_features must have one element per feature.");
 	model->dims = len;
@@ -1901,7 +1907,7 @@ kmeans_assign(PG_FUNCTION_ARGS)
 	KmModel    *model = (KmModel *) fcinfo->flinfo->fn_extra;
 	const float8 *v;
 	float8		z[KM_MAX_FEATURES];
-	float8		best = DBL_MAX;
+	float8		best = 0;
 	int			n = 0,
 				a = 0,
 				c,
@@ -1931,7 +1937,7 @@ kmeans_assign(PG_FUNCTION_ARGS)
 	if (n != model->dims)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("features has %d elements but the model has %d", n, model->dims),
+				 errmsg("features must have the model's %d elements, not %d", model->dims, n),
 				 errhint("Pass the features the model was fitted on, in the same order.")));
 	for (j = 0; j < n; j++)
 	{
@@ -1945,7 +1951,7 @@ kmeans_assign(PG_FUNCTION_ARGS)
 	{
 		float8		dd = km_dist2(z, model->centers + c * n, n);
 
-		if (dd < best)
+		if (c == 0 || dd < best)
 		{
 			best = dd;
 			a = c;

@@ -95,6 +95,12 @@ SELECT custseg.kmeans_assign(m, ARRAY[5, 5000]) AS big_y, custseg.kmeans_assign(
 FROM (SELECT custseg.kmeans(ARRAY[x, y], 2, 0, 100, ARRAY[false, true]) AS m
 	  FROM (VALUES (1, 0), (2, 1), (3, 10), (4, 100), (5, 1000), (6, 10000)) v(x, y)) s;
 
+-- As a window aggregate the model grows row by row (the state stays valid
+-- after each final call).
+SELECT id, (m).sizes, (m).centroids
+FROM (SELECT id, custseg.kmeans(ARRAY[x, y], 1) OVER (ORDER BY id) AS m
+	  FROM km_small WHERE id <= 4) w ORDER BY id;
+
 -- GROUP BY: a model per group.
 SELECT x > 5 AS right_side, (custseg.kmeans(ARRAY[x, y], 2)).sizes
 FROM km_small GROUP BY 1 ORDER BY 1;
