@@ -13,7 +13,7 @@
  * distinct points, and everything after that is deterministic: the result
  * is the same bit for bit, serial or parallel.
  *
- * The fit (kmeans_fit):
+ * The fit (km_fit):
  *	1. every feature is transformed (log1p when asked) and standardized
  *	   with the customers' mean and population standard deviation;
  *	2. greedy k-means++ seeding: each new centre is the best, by the
@@ -22,11 +22,14 @@
  *	   splitmix64 generator started at the seed;
  *	3. Lloyd iterations (update centres, reassign) until an assignment
  *	   changes nothing or max_iter updates were made.  Reassignment uses
- *	   Hamerly's bounds to skip the points that cannot have changed;
- *	   a point whose bounds do not prove it is examined against every centre.
+ *	   Hamerly's bounds to skip the points that cannot have changed; a
+ *	   point whose bounds do not prove it is compared with every centre.
  *	   An empty cluster takes the point farthest from its centre among the
  *	   clusters with at least two distinct points (lowest index on ties);
- *	4. a last pass assigns every point exactly as kmeans_assign does
+ *	4. steps 2 and 3 run ten times on a sample of KM_RESTART_SAMPLE
+ *	   customers (all points when there are no more distinct ones); the
+ *	   centres of the run of least inertia start step 3 on all points;
+ *	5. a last pass assigns every point exactly as kmeans_assign does
  *	   (nearest centre, lowest index on ties); sizes, centroids in the
  *	   original units and inertia are computed from it.
  *
