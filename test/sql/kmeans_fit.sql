@@ -110,6 +110,35 @@ SELECT (m).sizes, (m).centroids
 FROM (SELECT custseg.kmeans(ARRAY[x], 2) AS m
 	  FROM (VALUES (1e300), (1.1e300), (-1e300), (-1.1e300)) v(x)) s;
 
+-- kmeans_choose_k: each k is the model custseg.kmeans gives; with at most
+-- 2000 customers the silhouette is over all of them, and equals the one
+-- computed here in SQL from the standardized features and the labels.
+CREATE TABLE km_choice AS
+SELECT c.* FROM (SELECT custseg.kmeans_choose_k(f, 2, 6, 3) AS a FROM km_blobs) s, unnest(s.a) c;
+SELECT c.k, c.inertia = (m).inertia AS same_inertia, c.iterations = (m).iterations AS same_iterations,
+	   c.converged, round(c.silhouette::numeric, 6) AS silhouette
+FROM km_choice c,
+	 LATERAL (SELECT custseg.kmeans(f, c.k, 3) AS m FROM km_blobs) m
+ORDER BY c.k;
+CREATE FUNCTION pg_temp.silhouette_sql(k int) RETURNS float8 LANGUAGE sql AS $$
+	WITH m AS (SELECT custseg.kmeans(f, k, 3) AS m FROM km_blobs),
+	p AS (SELECT blob * 1000 + i AS id, custseg.kmeans_assign(m, f) AS c,
+				 ARRAY(SELECT (f[j] - (m).means[j]) / (m).sds[j] FROM generate_series(1, 4) j) AS z
+		  FROM km_blobs, m),
+	d AS (SELECT a.id, a.c, b.c AS bc,
+				 sqrt((a.z[1] - b.z[1]) ^ 2 + (a.z[2] - b.z[2]) ^ 2 + (a.z[3] - b.z[3]) ^ 2 + (a.z[4] - b.z[4]) ^ 2) AS dist
+		  FROM p a JOIN p b ON a.id <> b.id),
+	per AS (SELECT id, c, bc, avg(dist) AS md FROM d GROUP BY id, c, bc),
+	s AS (SELECT id, max(md) FILTER (WHERE bc = c) AS a, min(md) FILTER (WHERE bc <> c) AS b
+		  FROM per GROUP BY id)
+	SELECT avg(CASE WHEN a IS NULL THEN 0 ELSE (b - a) / greatest(a, b) END) FROM s
+$$;
+SELECT k, abs(silhouette - pg_temp.silhouette_sql(k)) < 1e-9 AS silhouette_matches_sql
+FROM km_choice WHERE k IN (2, 5) ORDER BY k;
+-- k_min = 1: no silhouette for one cluster.
+SELECT c.k, c.inertia, c.silhouette
+FROM (SELECT custseg.kmeans_choose_k(ARRAY[x, y], 1, 2) AS a FROM km_small) s, unnest(s.a) c;
+
 -- Bad input.
 SELECT custseg.kmeans(ARRAY[x, 'NaN'], 2) FROM km_small;
 SELECT custseg.kmeans(ARRAY[x, 'Infinity'], 2) FROM km_small;
@@ -166,4 +195,4 @@ SELECT custseg.kmeans_assign(m, ARRAY[1, 1]) FROM km_models;
 UPDATE km_models SET m.log_features = ARRAY[false, false];
 SELECT custseg.kmeans_assign(m, ARRAY[0.9, 1.2]) AS hand_made FROM km_models;
 
-DROP TABLE km_small, km_blobs, km_models;
+DROP TABLE km_small, km_blobs, km_models, km_choice;
