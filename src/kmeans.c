@@ -1327,37 +1327,68 @@ km_lloyd(const KmData *data, int k, int max_iter, float8 *centers,
 }
 
 /*
- * A sample of at most size customers, drawn without replacement (reservoir
- * sampling over the customers in the canonical order of the points, from
- * random stream "stream" of the seed), as point indexes.  Returns the
- * sample size.
+ * A sample of min(size, customers) customers drawn without replacement, as
+ * the indexes of their points in ascending order.  The customers are
+ * numbered 0 .. customers - 1 in the canonical order of the points (a point
+ * of count c has c consecutive numbers); Floyd's algorithm draws the
+ * numbers from random stream "stream" of the seed, with a hash set of
+ * those drawn, in O(size) whatever the counts.  Returns the sample size.
  */
 static int
 km_sample(const KmData *data, int32 seed, uint64 stream, int size, int64 *sample)
 {
 	uint64		rng = km_random_start(seed, stream);
-	int64		t = 0,
-				i,
-				c;
+	int64		total = data->customers;
+	int			m = (int) Min(total, (int64) size);
+	int			bits = 1;
+	int64	   *slots;
+	int64		j,
+				cum = 0,
+				i = 0;
+	int			p = 0;
 
-	for (i = 0; i < data->n; i++)
+	while ((1 << bits) < 2 * m)
+		bits++;
+	slots = palloc(sizeof(int64) * (1 << bits));
+	memset(slots, 0xff, sizeof(int64) * (1 << bits));	/* all -1: empty */
+	for (j = total - m; j < total; j++)
 	{
-		for (c = 0; c < data->w[i]; c++, t++)
-		{
-			if (t < size)
-				sample[t] = i;
-			else
-			{
-				int64		r = (int64) (km_random_unit(&rng) * (float8) (t + 1));
+		int64		t = (int64) (km_random_unit(&rng) * (float8) (j + 1));
+		int			pass;
 
-				if (r < size)
-					sample[r] = i;
+		t = Min(t, j);			/* rounding near 1 */
+		/* insert t, or j when t was drawn before */
+		for (pass = 0; pass < 2; pass++)
+		{
+			uint64		h = ((uint64) t * UINT64CONST(0x9e3779b97f4a7c15)) >> (64 - bits);
+
+			while (slots[h] >= 0 && slots[h] != t)
+				h = (h + 1) & ((UINT64CONST(1) << bits) - 1);
+			if (slots[h] < 0)
+			{
+				slots[h] = t;
+				sample[p++] = t;
+				break;
 			}
+			t = j;				/* j itself is never drawn before */
 		}
-		if ((i & 0xffff) == 0)
-			CHECK_FOR_INTERRUPTS();
 	}
-	return (int) Min(t, size);
+	Assert(p == m);
+	qsort(sample, m, sizeof(int64), km_int64_cmp);
+
+	/* customer numbers to point indexes */
+	for (p = 0; p < m; p++)
+	{
+		while (cum + data->w[i] <= sample[p])
+		{
+			cum += data->w[i++];
+			if ((i & 0xffff) == 0)
+				CHECK_FOR_INTERRUPTS();
+		}
+		sample[p] = i;
+	}
+	pfree(slots);
+	return m;
 }
 
 /* Inertia of the nearest-centre assignment. */
@@ -1400,7 +1431,6 @@ km_restart_data(const KmData *data, int32 seed, KmData *sub)
 	}
 	sample = palloc(sizeof(int64) * KM_RESTART_SAMPLE);
 	m = km_sample(data, seed, 3, KM_RESTART_SAMPLE, sample);
-	qsort(sample, m, sizeof(int64), km_int64_cmp);
 	memset(sub, 0, sizeof(KmData));
 	sub->dims = data->dims;
 	sub->customers = m;
