@@ -28,7 +28,8 @@
  *	   clusters with at least two distinct points (lowest index on ties);
  *	4. steps 2 and 3 run ten times on a sample of KM_RESTART_SAMPLE
  *	   customers (all points when there are no more distinct ones); the
- *	   centres of the run of least inertia start step 3 on all points;
+ *	   centres of the run of least inertia on all points start step 3 on
+ *	   all points;
  *	5. a last pass assigns every point exactly as kmeans_assign does
  *	   (nearest centre, lowest index on ties); sizes, centroids in the
  *	   original units and inertia are computed from it.
@@ -1458,9 +1459,9 @@ km_restart_data(const KmData *data, int32 seed, KmData *sub)
  *
  * KM_RESTARTS runs (k-means++ seeding and Lloyd iterations, from random
  * streams 16, 17, ... of the seed) on a sample of the customers (all of
- * them when there are few distinct points); the centres of the run of
- * least inertia start the Lloyd iterations on all points.  When the sample
- * is all points, that run is the result.
+ * them when there are few distinct points); the centres of the run whose
+ * inertia on all points is least start the Lloyd iterations on all points.
+ * When the sample is all points, that run is the result.
  */
 static void
 km_fit(const KmData *data, int k, int32 seed, int max_iter, KmFit *fit)
@@ -1496,7 +1497,8 @@ km_fit(const KmData *data, int k, int32 seed, int max_iter, KmFit *fit)
 		if (!km_seed_centers(&sub, k, &rng, trial))
 			break;				/* the sample has fewer than k distinct points */
 		km_lloyd(&sub, k, max_iter, trial, sublabels, &iterations, &converged);
-		inertia = km_inertia(&sub, k, trial);
+		/* judged on all points: a sample's inertia is too noisy to rank runs */
+		inertia = km_inertia(data, k, trial);
 		if (best < 0 || inertia < best)
 		{
 			best = inertia;
