@@ -57,6 +57,9 @@ SELECT custseg.kmeans(ARRAY[x], 4) FROM (VALUES (1), (1), (1), (5), (5), (9)) v(
 
 -- One customer; all-equal customers (a constant feature has sd 1, centre 0).
 SELECT (m).* FROM (SELECT custseg.kmeans(ARRAY[3.5, -2], 1) AS m) s;
+SELECT (m).sizes, (m).inertia, (m).means, (m).sds, (m).centers
+FROM (SELECT custseg.kmeans(ARRAY[7, -1.5], 1) AS m FROM generate_series(1, 5)) s;
+SELECT custseg.kmeans(ARRAY[7, -1.5], 2) FROM generate_series(1, 5);
 SELECT (m).sizes, (m).means, (m).sds, (m).centers
 FROM (SELECT custseg.kmeans(ARRAY[7, y], 2) AS m
 	  FROM (VALUES (1), (2), (3), (10)) v(y)) s;
