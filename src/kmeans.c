@@ -1406,6 +1406,8 @@ km_inertia(const KmData *data, int k, const float8 *centers)
 
 		(void) km_nearest(data->z + i * data->dims, centers, k, data->dims, &d1, &d2);
 		inertia += (float8) data->w[i] * d1;
+		if ((i & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
 	}
 	return inertia;
 }
@@ -1537,6 +1539,8 @@ km_fit(const KmData *data, int k, int32 seed, int max_iter, KmFit *fit)
 		wsum[a] += wi;
 		for (j = 0; j < dims; j++)
 			fit->centroids[a * dims + j] += wi * data->x[i * dims + j];
+		if ((i & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
 	}
 	for (c = 0; c < k; c++)
 		for (j = 0; j < dims; j++)
