@@ -50,9 +50,6 @@
 #define BGBB_NPARAMS 4
 #define BGBB_MAX_ITERATIONS 500
 
-/* As in gammagamma.c: every parameter stays within exp(-40) .. exp(40). */
-#define BGBB_THETA_LIMIT 40.0
-
 /* S(gamma, d, m) is summed term by term up to this m, in closed form beyond. */
 #define BGBB_SUM_TERMS 1000
 
@@ -198,11 +195,7 @@ bgbb_objective(const double *theta, double *grad, void *arg)
 	int			k;
 
 	for (k = 0; k < BGBB_NPARAMS; k++)
-	{
-		if (fabs(theta[k]) > BGBB_THETA_LIMIT)
-			return get_float8_nan();
 		params[k] = exp(theta[k]);
-	}
 	for (c = 0; c < cells->ncells; c++)
 	{
 		const FitCell *cell = &cells->cells[c];
@@ -227,6 +220,62 @@ bgbb_objective(const double *theta, double *grad, void *arg)
 }
 
 /*
+ * The most opportunities the likelihood and P(X(n) = k) sum over: their
+ * sums take a step per opportunity.
+ */
+#define BGBB_MAX_OPPORTUNITIES PG_INT32_MAX
+
+static void
+bgbb_check_opportunities(int64 n)
+{
+	if (n > BGBB_MAX_OPPORTUNITIES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("n must be at most %d, not " INT64_FORMAT, BGBB_MAX_OPPORTUNITIES, n),
+				 errhint("Count opportunities in a coarser unit.")));
+}
+
+/*
+ * Reject a history that cannot happen, with the messages of the fit
+ * aggregate (fit_bgbb_accum): negative counts, x > t_x, t_x > n, a last
+ * purchase without purchases or purchases without a last one.
+ */
+static void
+bgbb_check_history(int64 x, int64 t_x, int64 n)
+{
+	if (x < 0 || t_x < 0 || n < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("x, t_x and n must not be negative"),
+				 errhint("x counts the opportunities with a purchase, t_x is the last of them, n the number of opportunities.")));
+	if (x > t_x || t_x > n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("x, t_x and n must satisfy x <= t_x <= n, not x = " INT64_FORMAT ", t_x = " INT64_FORMAT ", n = " INT64_FORMAT,
+						x, t_x, n),
+				 errhint("x purchases need at least x opportunities up to the last purchase t_x, which is one of the n opportunities.")));
+	if ((x == 0) != (t_x == 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("t_x must be 0 exactly when x is 0"),
+				 errhint("t_x is the opportunity of the last purchase; without a purchase it is 0.")));
+	bgbb_check_opportunities(n);
+}
+
+/* Reject a negative count; hint says what the count is. */
+static void
+bgbb_check_count(int64 value, const char *what, const char *hint)
+{
+	if (value < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be negative", what),
+				 errhint("%s", hint)));
+}
+
+#define BGBB_HORIZON_HINT "The horizon is the number of future opportunities."
+
+/*
  * custseg.bgbb_final(fit_state) returns custseg.bgbb: the maximum
  * likelihood fit, or NULL for an empty state.
  */
@@ -249,68 +298,32 @@ bgbb_final(PG_FUNCTION_ARGS)
 		const FitCell *cell = &cells.cells[c];
 
 		if (!(cell->k1 >= 0.0 && cell->k1 <= cell->k2 && cell->k2 <= cell->k3 &&
-			  (cell->k1 > 0.0 || cell->k2 == 0.0) && cell->w > 0.0 &&
-			  cell->k3 <= (double) PG_INT32_MAX))
+			  (cell->k1 > 0.0) == (cell->k2 > 0.0) && cell->w > 0.0))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("invalid BG/BB cell (x %g, t_x %g, n %g, customers %g)",
 							cell->k1, cell->k2, cell->k3, cell->w),
 					 errhint("Build the state with custseg.bgbb_fit, which checks every history.")));
+		bgbb_check_opportunities((int64) cell->k3);
 	}
 
 	/* Start at alpha = beta = gamma = delta = 1: uniform p and theta. */
 	fit_minimize(BGBB_NPARAMS, theta, bgbb_objective, &cells,
 				 BGBB_MAX_ITERATIONS, &result);
+
+	/*
+	 * Without a purchase, or with a single history shared by everyone, the
+	 * likelihood has no maximum: it keeps rising as the parameters run off
+	 * towards a degenerate model, however flat it gets.  Say so.
+	 */
+	if (cells.ncells < 2 || cells.cells[cells.ncells - 1].k1 == 0.0)
+		result.converged = false;
 	for (k = 0; k < BGBB_NPARAMS; k++)
 		params[k] = exp(theta[k]);
 
 	PG_RETURN_DATUM(fit_model_datum(fcinfo, "bgbb", BGBB_NPARAMS, params,
 									-result.value, cells.customers, &result));
 }
-
-/*
- * Reject a history that cannot happen: negative counts, x > t_x, t_x > n,
- * or a last purchase without purchases.
- */
-static void
-bgbb_check_history(int64 x, int64 t_x, int64 n)
-{
-	if (x < 0 || t_x < 0 || n < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("x, t_x and n must not be negative (x " INT64_FORMAT ", t_x " INT64_FORMAT ", n " INT64_FORMAT ")",
-						x, t_x, n),
-				 errhint("x counts purchases, t_x is the opportunity of the last purchase and n the number of opportunities.")));
-	if (x > t_x || t_x > n)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a history needs x <= t_x <= n (x " INT64_FORMAT ", t_x " INT64_FORMAT ", n " INT64_FORMAT ")",
-						x, t_x, n),
-				 errhint("At most one purchase per opportunity: x purchases end at opportunity t_x >= x, and t_x is at most n.")));
-	if (x == 0 && t_x != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("t_x must be 0 when x is 0, not " INT64_FORMAT, t_x),
-				 errhint("A customer without purchases has no last purchase; give t_x = 0.")));
-	if (n > PG_INT32_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("n must be at most %d, not " INT64_FORMAT, PG_INT32_MAX, n),
-				 errhint("Count opportunities in a coarser unit.")));
-}
-
-/* Reject a negative count; hint says what the count is. */
-static void
-bgbb_check_count(int64 value, const char *what, const char *hint)
-{
-	if (value < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must not be negative, not " INT64_FORMAT, what, value),
-				 errhint("%s", hint)));
-}
-
-#define BGBB_HORIZON_HINT "The horizon is the number of future opportunities."
 
 
 /*
@@ -457,11 +470,7 @@ bgbb_purchase_probability(PG_FUNCTION_ARGS)
 	fit_model_read(PG_GETARG_DATUM(0), "bgbb", BGBB_NPARAMS, bgbb_param_names, params);
 	bgbb_check_count(k, "k", "k is the number of purchases whose probability you want.");
 	bgbb_check_count(n, "n", "n is the number of opportunities.");
-	if (n > PG_INT32_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("n must be at most %d, not " INT64_FORMAT, PG_INT32_MAX, n),
-				 errhint("Count opportunities in a coarser unit.")));
+	bgbb_check_opportunities(n);
 	if (k > n)
 		PG_RETURN_FLOAT8(0.0);
 

@@ -20,16 +20,19 @@
 /* Field of custseg.customer_summary that clv_historical reads. */
 #define SUMMARY_ATT_REVENUE 5
 
-/* Reject a margin (share of revenue kept as profit) outside [0, 1]. */
+/*
+ * Reject a margin (share of revenue kept as profit) that is negative or
+ * not finite, as custseg.clv does.
+ */
 static void
 clv_check_margin(double margin)
 {
 	custseg_check_finite(margin, "margin");
-	if (margin < 0.0 || margin > 1.0)
+	if (margin < 0.0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("margin must be between 0 and 1, not %g", margin),
-				 errhint("margin is the share of revenue kept as profit, e.g. 0.3 for 30 %%.")));
+				 errmsg("margin must not be negative"),
+				 errhint("margin is the share of revenue kept as profit, e.g. 0.3.")));
 }
 
 /*

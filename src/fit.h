@@ -63,6 +63,14 @@ typedef struct FitCells
 extern void fit_state_cells(Datum state, FitKind kind, FitCells *cells);
 
 /*
+ * Added: the checks of one customer (x, t_x, t) of the continuous models,
+ * as the fit aggregates and the predictions apply them: x >= 0,
+ * 0 <= t_x <= t, t_x = 0 when x = 0, all finite.  Errors 22023 (22003 for
+ * an infinite time), each with a hint.
+ */
+extern void fit_check_customer(int64 x, double t_x, double t);
+
+/*
  * The optimizer.  Minimizes f over theta[0 .. n-1] (n <= FIT_MAX_PARAMS);
  * the model files work in log-parameter space, theta = log(parameter), so
  * every parameter stays positive.  f returns the negative log-likelihood
@@ -87,6 +95,18 @@ extern void fit_minimize(int n, double *theta, FitObjective f, void *arg,
 						 int max_iterations, FitResult *result);
 
 /*
+ * Added to the contract: fit_minimize keeps every theta[i] within
+ * +-FIT_THETA_LIMIT (a point outside counts like a non-finite f), and a
+ * result with some |theta[i]| > FIT_THETA_EDGE (a parameter running off to
+ * 0 or infinity: the likelihood has no maximum inside) is reported as not
+ * converged.  Converged means: max |grad| <= 1e-9 max(1, |f|), or a step
+ * that decreased f by at most 1e-14 max(1, |f|) with max |grad| <=
+ * 1e-6 max(1, |f|).
+ */
+#define FIT_THETA_LIMIT	30.0
+#define FIT_THETA_EDGE	25.0
+
+/*
  * A fitted model as a composite value: its nparams parameters, then the
  * common fields log_likelihood float8, customers bigint, converged boolean,
  * iterations integer.  fit_model_datum builds one for the result type of
@@ -104,8 +124,9 @@ extern void fit_model_read(Datum model, const char *model_name, int nparams,
 
 /*
  * Horizons.  A horizon is a number of days (float8) or an interval, which
- * counts as its length in seconds / 86400 (a month is 30.4375 days, the
- * same convention as extract(epoch FROM interval)).  Both reject negative,
+ * counts as its length in seconds / 86400 with the convention of
+ * extract(epoch FROM interval): 12 months are 365.25 days, any further
+ * month 30 days.  Both reject negative,
  * NaN and infinite horizons.
  */
 extern double fit_horizon_days(double days);
@@ -138,6 +159,15 @@ extern double fit_discounted_purchases(FitExpected expected, void *arg,
  */
 extern double fit_digamma(double x);
 extern double fit_trigamma(double x);
+
+/*
+ * Added: the Gauss hypergeometric function 2F1(a, b; c; z) for z < 1 and c
+ * not 0 or a negative integer: its series, with the connection formula in
+ * powers of 1 - z when z > 0.75 (and c - a - b is not within 1e-3 of an
+ * integer) and Pfaff's transformation for z < 0.  Errors out (22003) when
+ * the series does not converge.
+ */
+extern double fit_hyp2f1(double a, double b, double c, double z);
 
 /*
  * Gamma-Gamma: the expected spend per purchase of a customer with x

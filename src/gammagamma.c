@@ -32,13 +32,6 @@
 #define GAMMAGAMMA_NPARAMS 3
 #define GAMMAGAMMA_MAX_ITERATIONS 500
 
-/*
- * The search stays within exp(-40) .. exp(40) for every parameter: beyond,
- * the fit has run away (too few customers to identify the model) and the
- * optimizer is told to step back.
- */
-#define GAMMAGAMMA_THETA_LIMIT 40.0
-
 static const char *const gammagamma_param_names[GAMMAGAMMA_NPARAMS] = {"p", "q", "gamma"};
 
 /* The customers who share a number of repeat purchases x. */
@@ -77,11 +70,7 @@ gammagamma_objective(const double *theta, double *grad, void *arg)
 				dq = 0.0,
 				dgamma = 0.0;
 	int64		g;
-	int			i;
 
-	for (i = 0; i < GAMMAGAMMA_NPARAMS; i++)
-		if (fabs(theta[i]) > GAMMAGAMMA_THETA_LIMIT)
-			return get_float8_nan();
 	p = exp(theta[0]);
 	q = exp(theta[1]);
 	gamma = exp(theta[2]);
@@ -190,6 +179,9 @@ gammagamma_final(PG_FUNCTION_ARGS)
 	theta[2] = log(spend / cells.customers);
 	fit_minimize(GAMMAGAMMA_NPARAMS, theta, gammagamma_objective, &data,
 				 GAMMAGAMMA_MAX_ITERATIONS, &result);
+	/* One (x, zbar) shared by everyone: no spread to fit, no maximum. */
+	if (cells.ncells < 2)
+		result.converged = false;
 	for (i = 0; i < GAMMAGAMMA_NPARAMS; i++)
 		params[i] = exp(theta[i]);
 	pfree(data.groups);
@@ -219,14 +211,14 @@ gammagamma_expected_spend(PG_FUNCTION_ARGS)
 	if (x < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("x must not be negative, not " INT64_FORMAT, x),
-				 errhint("x is the number of repeat purchases: purchase days after the first one.")));
+				 errmsg("x must not be negative"),
+				 errhint("x is the number of repeat purchases: purchases after the first one.")));
 	custseg_check_finite(mean_spend, "mean_spend");
 	if (x > 0 && mean_spend <= 0.0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("mean_spend must be positive when x is positive, not %g", mean_spend),
-				 errhint("The Gamma-Gamma model describes positive spends; leave out customers whose repeat purchases are worth nothing or less.")));
+				 errmsg("mean_spend must be positive for a customer with repeat purchases"),
+				 errhint("The Gamma-Gamma model needs positive spend; leave out customers whose repeat purchases were refunded (WHERE mean_spend > 0).")));
 	if (gg[0] * (double) x + gg[1] <= 1.0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),

@@ -5,11 +5,11 @@
 -- probability theta ~ Beta(gamma, delta); the fit's log-likelihood, its
 -- customers and how the optimizer went.
 CREATE TYPE custseg.bgbb AS (
-	alpha double precision,
-	beta double precision,
-	gamma double precision,
-	delta double precision,
-	log_likelihood double precision,
+	alpha float8,
+	beta float8,
+	gamma float8,
+	delta float8,
+	log_likelihood float8,
 	customers bigint,
 	converged boolean,
 	iterations integer
@@ -26,7 +26,7 @@ CREATE AGGREGATE custseg.bgbb_fit(x bigint, t_x bigint, n bigint) (
 	SFUNC = custseg.fit_bgbb_accum,
 	STYPE = custseg.fit_state,
 	FINALFUNC = custseg.bgbb_final,
-	COMBINEFUNC = custseg.fit_state_combine,
+	COMBINEFUNC = custseg.fit_combine,
 	PARALLEL = SAFE
 );
 
@@ -34,7 +34,7 @@ CREATE AGGREGATE custseg.bgbb_fit(x bigint, t_x bigint, n bigint, weight bigint)
 	SFUNC = custseg.fit_bgbb_accum,
 	STYPE = custseg.fit_state,
 	FINALFUNC = custseg.bgbb_final,
-	COMBINEFUNC = custseg.fit_state_combine,
+	COMBINEFUNC = custseg.fit_combine,
 	PARALLEL = SAFE
 );
 
@@ -42,24 +42,24 @@ CREATE AGGREGATE custseg.bgbb_fit(x bigint, t_x bigint, n bigint, weight bigint)
 -- history (x, t_x, n), and of a new customer in its first horizon ones.
 CREATE FUNCTION custseg.expected_purchases(model custseg.bgbb, horizon bigint,
 	x bigint, t_x bigint, n bigint)
-RETURNS double precision
+RETURNS float8
 AS 'MODULE_PATHNAME', 'bgbb_expected_purchases'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION custseg.expected_purchases(model custseg.bgbb, horizon bigint)
-RETURNS double precision
+RETURNS float8
 AS 'MODULE_PATHNAME', 'bgbb_expected_purchases_new'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- Probability that a customer with history (x, t_x, n) is alive at
 -- opportunity n + 1.
 CREATE FUNCTION custseg.p_alive(model custseg.bgbb, x bigint, t_x bigint, n bigint)
-RETURNS double precision
+RETURNS float8
 AS 'MODULE_PATHNAME', 'bgbb_p_alive'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- Probability that a new customer makes exactly k purchases in n opportunities.
 CREATE FUNCTION custseg.purchase_probability(model custseg.bgbb, k bigint, n bigint)
-RETURNS double precision
+RETURNS float8
 AS 'MODULE_PATHNAME', 'bgbb_purchase_probability'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

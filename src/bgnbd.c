@@ -1,0 +1,674 @@
+/*-------------------------------------------------------------------------
+ *
+ * bgnbd.c
+ *	  BG/NBD (Fader, Hardie & Lee 2005) and MBG/NBD (Batislam, Denizel &
+ *	  Filiztekin 2007): fit aggregates, predictions and CLV.
+ *
+ * While alive a customer buys at rate lambda ~ Gamma(r, alpha); after
+ * each purchase (BG/NBD: each repeat purchase; MBG/NBD: also the first one)
+ * the customer drops out with probability p ~ Beta(a, b).  For a customer
+ * with x repeat purchases, the last at t_x, observed until t, with
+ * m = x (BG/NBD) or x + 1 (MBG/NBD):
+ *
+ *	log L = log Gamma(r + x) - log Gamma(r) + r log alpha
+ *		  + log B(a, b + m) - log B(a, b) - (r + x) log(alpha + t)
+ *		  + log(1 + e^u)						(BG/NBD: only when x > 0)
+ *	u = log a - log(b + m - 1) + (r + x) (log(alpha + t) - log(alpha + t_x))
+ *
+ * and P(alive | x, t_x, t) = 1 / (1 + e^u) (BG/NBD with x = 0: 1).
+ *
+ * The fit minimizes -sum w log L over the cells of a fit state in
+ * theta = log(r, alpha, a, b).  Terms that depend on x only are computed
+ * once per distinct x (the cells come sorted by x), log(alpha + tau) once
+ * per distinct time tau; a cell then costs one exp and one log1p.
+ *
+ * Expectations.  A customer alive at the end of the history behaves like a
+ * new BG/NBD customer with the posterior parameters (r + x, alpha + t, a,
+ * b + m), so E[X(t) | history] = P(alive) * E_new(t; r + x, alpha + t, a,
+ * b + m), where for a new BG/NBD customer (A = r, B = b, C = a + B - 1,
+ * z = t / (alpha + t), L = log(1 - z))
+ *
+ *	E_new(t) = C / (a - 1) [1 - (1 - z)^(a - 1) 2F1(C - A, a - 1; C; z)]
+ *			 = C (1 - e^((a-1) L)) / (a - 1)
+ *			   - e^((a-1) L) sum_{n>=1} (C-A)_n (a)_(n-1) / ((C+1)_(n-1) n!) z^n
+ *
+ * (Euler's transformation of FHL's 2F1(r, b; a + b - 1; z)).  The second
+ * form has no pole at a = 1 or a + b = 1, and its terms shrink fast for
+ * heavy buyers (C - A = a + b - 1 - r does not grow with x); for z > 0.9
+ * the first form with fit_hyp2f1's transformation is used instead.  A new
+ * MBG/NBD customer survives the first purchase with probability b / (a + b)
+ * and then is a BG/NBD customer with (r, alpha, a, b + 1).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "fit.h"
+
+#define BGNBD_NPARAMS	4
+#define BGNBD_MAX_ITERATIONS	500
+
+static const char *const bgnbd_param_names[BGNBD_NPARAMS] = {"r", "alpha", "a", "b"};
+static const char *const gammagamma_param_names[3] = {"p", "q", "gamma"};
+
+/* A model: its parameters and which of the two it is. */
+typedef struct Bgnbd
+{
+	double		r,
+				alpha,
+				a,
+				b;
+	bool		mbg;
+} Bgnbd;
+
+static const char *
+bgnbd_type_name(bool mbg)
+{
+	return mbg ? "custseg.mbgnbd" : "custseg.bgnbd";
+}
+
+
+/* ----------------------------------------------------------------
+ *		The fit
+ * ----------------------------------------------------------------
+ */
+
+/* The cells of a fit, with the index of their t_x and t among the times. */
+typedef struct BgnbdData
+{
+	bool		mbg;
+	int64		ncells;
+	const FitCell *cells;
+	double		customers;
+	int32	   *itx;			/* index of k2 (t_x) in tau */
+	int32	   *it;				/* index of k3 (t) in tau */
+	int64		ntau;
+	double	   *tau;			/* the distinct times, ascending */
+	double	   *ltau;			/* log(alpha + tau), per evaluation */
+	double	   *itau;			/* 1 / (alpha + tau), per evaluation */
+} BgnbdData;
+
+static int
+bgnbd_double_cmp(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+static int32
+bgnbd_time_index(const double *tau, int64 ntau, double v)
+{
+	int64		lo = 0,
+				hi = ntau - 1;
+
+	while (lo < hi)
+	{
+		int64		mid = (lo + hi) / 2;
+
+		if (tau[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	Assert(tau[lo] == v);
+	return (int32) lo;
+}
+
+static void
+bgnbd_prepare(BgnbdData *d, const FitCells *cells, bool mbg)
+{
+	int64		n = cells->ncells,
+				i,
+				ntau = 0;
+	double	   *times = palloc_extended(sizeof(double) * 2 * n, MCXT_ALLOC_HUGE);
+
+	d->mbg = mbg;
+	d->ncells = n;
+	d->cells = cells->cells;
+	d->customers = cells->customers;
+	for (i = 0; i < n; i++)
+	{
+		times[2 * i] = cells->cells[i].k2;
+		times[2 * i + 1] = cells->cells[i].k3;
+	}
+	qsort(times, 2 * n, sizeof(double), bgnbd_double_cmp);
+	for (i = 0; i < 2 * n; i++)
+		if (ntau == 0 || times[i] != times[ntau - 1])
+			times[ntau++] = times[i];
+	if (ntau > PG_INT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many distinct times in one fit"),
+				 errhint("Round the times to whole days.")));
+	d->tau = times;
+	d->ntau = ntau;
+	d->ltau = palloc_extended(sizeof(double) * ntau, MCXT_ALLOC_HUGE);
+	d->itau = palloc_extended(sizeof(double) * ntau, MCXT_ALLOC_HUGE);
+	d->itx = palloc_extended(sizeof(int32) * n, MCXT_ALLOC_HUGE);
+	d->it = palloc_extended(sizeof(int32) * n, MCXT_ALLOC_HUGE);
+	for (i = 0; i < n; i++)
+	{
+		d->itx[i] = bgnbd_time_index(times, ntau, cells->cells[i].k2);
+		d->it[i] = bgnbd_time_index(times, ntau, cells->cells[i].k3);
+	}
+}
+
+/* -log L and its gradient in theta = log(r, alpha, a, b). */
+static double
+bgnbd_objective(const double *theta, double *grad, void *arg)
+{
+	BgnbdData  *d = (BgnbdData *) arg;
+	const FitCell *cells = d->cells;
+	double		r = exp(theta[0]),
+				alpha = exp(theta[1]),
+				a = exp(theta[2]),
+				b = exp(theta[3]);
+	double		ll = 0,
+				gr = 0,
+				galpha = 0,
+				ga = 0,
+				gb = 0;
+	double		psi_r = fit_digamma(r),
+				psi_b = fit_digamma(b),
+				psi_ab = fit_digamma(a + b),
+				lg_r = lgamma(r),
+				lg_b = lgamma(b),
+				lg_ab = lgamma(a + b);
+	int64		i,
+				j;
+
+	for (j = 0; j < d->ntau; j++)
+	{
+		double		s = alpha + d->tau[j];
+
+		d->ltau[j] = log(s);
+		d->itau[j] = 1 / s;
+	}
+
+	for (i = 0; i < d->ncells;)
+	{
+		double		x = cells[i].k1;
+		double		m = d->mbg ? x + 1 : x;
+		bool		two = d->mbg || x > 0;	/* the log(1 + e^u) term */
+		double		rx = r + x;
+		double		lgx = 0,
+					dgx = 0,
+					lbeta = 0,
+					dba = 0,
+					dbb = 0,
+					cu = 0,
+					ibm1 = 0;
+		double		W = 0,
+					S = 0,
+					Sr = 0,
+					Salpha = 0,
+					Spi = 0;
+		int64		k;
+
+		/* what depends on x only */
+		if (x > 0)
+		{
+			lgx = lgamma(rx) - lg_r;
+			dgx = fit_digamma(rx) - psi_r;
+		}
+		if (m > 0)
+		{
+			double		psi_abm = fit_digamma(a + b + m);
+
+			lbeta = lgamma(b + m) - lg_b + lg_ab - lgamma(a + b + m);
+			dba = psi_ab - psi_abm;
+			dbb = fit_digamma(b + m) - psi_b + psi_ab - psi_abm;
+		}
+		if (two)
+		{
+			/* b + m - 1 is b itself when m = 1: no rounding near 0 */
+			double		bm1 = (m == 1) ? b : b + (m - 1);
+
+			cu = theta[2] - log(bm1);
+			ibm1 = 1 / bm1;
+		}
+
+		for (k = i; k < d->ncells && cells[k].k1 == x; k++)
+		{
+			double		w = cells[k].w;
+			double		lt = d->ltau[d->it[k]],
+						it = d->itau[d->it[k]];
+
+			W += w;
+			if (two)
+			{
+				double		ltx = d->ltau[d->itx[k]],
+							itx = d->itau[d->itx[k]];
+				double		u = cu + rx * (lt - ltx);
+				double		e = exp(-fabs(u));
+				double		pi = (u > 0 ? 1 : e) / (1 + e); /* e^u / (1 + e^u) */
+
+				S += w * ((u > 0 ? u : 0) + log1p(e) - rx * lt);
+				Sr += w * (pi * (lt - ltx) - lt);
+				Salpha += w * rx * (pi * (it - itx) - it);
+				Spi += w * pi;
+			}
+			else
+			{
+				S -= w * rx * lt;
+				Sr -= w * lt;
+				Salpha -= w * rx * it;
+			}
+		}
+		ll += W * (lgx + lbeta) + S;
+		gr += W * dgx + Sr;
+		galpha += Salpha;
+		ga += a * W * dba + Spi;
+		gb += b * (W * dbb - Spi * ibm1);
+		i = k;
+	}
+	ll += d->customers * r * theta[1];
+	gr += d->customers * theta[1];
+	galpha += d->customers * r / alpha;
+
+	grad[0] = -r * gr;
+	grad[1] = -alpha * galpha;
+	grad[2] = -ga;
+	grad[3] = -gb;
+	return -ll;
+}
+
+static Datum
+bgnbd_fit_final(FunctionCallInfo fcinfo, bool mbg)
+{
+	FitCells	cells;
+	BgnbdData	d;
+	FitResult	result;
+	double		theta[BGNBD_NPARAMS],
+				params[BGNBD_NPARAMS];
+	double		sum_x = 0,
+				sum_t = 0;
+	int64		i;
+	int			k;
+
+	fit_state_cells(PG_GETARG_DATUM(0), FIT_KIND_XTT, &cells);
+	for (i = 0; i < cells.ncells; i++)
+	{
+		sum_x += cells.cells[i].w * cells.cells[i].k1;
+		sum_t += cells.cells[i].w * cells.cells[i].k3;
+	}
+	bgnbd_prepare(&d, &cells, mbg);
+
+	/*
+	 * Start from r = 1 and the alpha of a Poisson rate x / t without dropout,
+	 * a = b = 1 (a flat prior on the dropout probability).
+	 */
+	theta[0] = 0;
+	theta[1] = log(Max(sum_t, 1.0) / Max(sum_x, 1.0));
+	theta[1] = Max(Min(theta[1], 20.0), -20.0);
+	theta[2] = 0;
+	theta[3] = 0;
+	fit_minimize(BGNBD_NPARAMS, theta, bgnbd_objective, &d,
+				 BGNBD_MAX_ITERATIONS, &result);
+
+	/* without a repeat purchase the likelihood has no maximum (r -> 0) */
+	if (sum_x == 0)
+		result.converged = false;
+	for (k = 0; k < BGNBD_NPARAMS; k++)
+		params[k] = exp(theta[k]);
+	return fit_model_datum(fcinfo, mbg ? "MBG/NBD" : "BG/NBD", BGNBD_NPARAMS,
+						   params, -result.value, cells.customers, &result);
+}
+
+/* custseg.bgnbd_final(custseg.fit_state) -> custseg.bgnbd */
+PG_FUNCTION_INFO_V1(bgnbd_final);
+Datum
+bgnbd_final(PG_FUNCTION_ARGS)
+{
+	return bgnbd_fit_final(fcinfo, false);
+}
+
+/* custseg.mbgnbd_final(custseg.fit_state) -> custseg.mbgnbd */
+PG_FUNCTION_INFO_V1(mbgnbd_final);
+Datum
+mbgnbd_final(PG_FUNCTION_ARGS)
+{
+	return bgnbd_fit_final(fcinfo, true);
+}
+
+
+/* ----------------------------------------------------------------
+ *		Predictions
+ * ----------------------------------------------------------------
+ */
+
+static void
+bgnbd_read(FunctionCallInfo fcinfo, int argno, bool mbg, Bgnbd *model)
+{
+	double		p[BGNBD_NPARAMS];
+
+	fit_model_read(PG_GETARG_DATUM(argno), bgnbd_type_name(mbg), BGNBD_NPARAMS,
+				   bgnbd_param_names, p);
+	model->r = p[0];
+	model->alpha = p[1];
+	model->a = p[2];
+	model->b = p[3];
+	model->mbg = mbg;
+}
+
+/* The horizon argument argno: days (float8) or an interval. */
+static double
+bgnbd_horizon_arg(FunctionCallInfo fcinfo, int argno)
+{
+	if (get_fn_expr_argtype(fcinfo->flinfo, argno) == INTERVALOID)
+		return fit_interval_days(PG_GETARG_INTERVAL_P(argno));
+	return fit_horizon_days(PG_GETARG_FLOAT8(argno));
+}
+
+/*
+ * E_new(t) of a BG/NBD customer alive at 0 with parameters (A, alpha, a, B)
+ * (see the head of the file).
+ */
+static double
+bgnbd_expected_new(double A, double alpha, double a, double B, double t)
+{
+	double		C = a + B - 1;
+	double		z = t / (alpha + t);
+	double		L = -log1p(t / alpha);	/* log(1 - z) */
+	double		d = a - 1;
+	double		h,
+				term,
+				sum;
+	int64		n;
+
+	if (t == 0)
+		return 0;
+	if (z > 0.9 && fabs(d) > 1e-3 && C > 0 && C < 100)
+		return C / d * (1 - exp(d * L) * fit_hyp2f1(C - A, d, C, z));
+
+	h = (d == 0) ? -L : -expm1(d * L) / d;
+	term = (C - A) * z;
+	sum = term;
+	for (n = 1; n < INT64CONST(100000000); n++)
+	{
+		double		ratio = (C - A + n) * (a + n - 1) / ((C + n) * (n + 1)) * z;
+
+		term *= ratio;
+		sum += term;
+		if (term == 0 || (fabs(term) <= 1e-17 * fabs(sum) && fabs(ratio) < 1))
+			break;
+		if ((n & 8191) == 8191)
+			CHECK_FOR_INTERRUPTS();
+	}
+	return C * h - exp(d * L) * sum;
+}
+
+/* P(alive) of a customer with history (x, t_x, t). */
+static double
+bgnbd_p_alive_of(const Bgnbd *m, double x, double t_x, double t)
+{
+	double		bm1,
+				u;
+
+	if (!m->mbg && x == 0)
+		return 1;
+	bm1 = m->mbg ? m->b + x : (x == 1 ? m->b : m->b + (x - 1));
+	u = log(m->a) - log(bm1) +
+		(m->r + x) * (log(m->alpha + t) - log(m->alpha + t_x));
+	return u > 0 ? exp(-u) / (1 + exp(-u)) : 1 / (1 + exp(u));
+}
+
+/* A customer's history and model, for the conditional expectation. */
+typedef struct BgnbdCustomer
+{
+	const Bgnbd *model;
+	double		x,
+				t_x,
+				t,
+				p_alive;
+} BgnbdCustomer;
+
+/* E[X(t) | history], the FitExpected of the customer. */
+static double
+bgnbd_expected_cond(double h, void *arg)
+{
+	BgnbdCustomer *c = (BgnbdCustomer *) arg;
+	const Bgnbd *m = c->model;
+
+	return c->p_alive *
+		bgnbd_expected_new(m->r + c->x, m->alpha + c->t, m->a,
+						   m->b + c->x + (m->mbg ? 1 : 0), h);
+}
+
+static void
+bgnbd_customer(FunctionCallInfo fcinfo, int argno, const Bgnbd *m,
+			   BgnbdCustomer *c)
+{
+	int64		x = PG_GETARG_INT64(argno);
+	double		t_x = PG_GETARG_FLOAT8(argno + 1),
+				t = PG_GETARG_FLOAT8(argno + 2);
+
+	fit_check_customer(x, t_x, t);
+	c->model = m;
+	c->x = (double) x;
+	c->t_x = t_x;
+	c->t = t;
+	c->p_alive = bgnbd_p_alive_of(m, c->x, t_x, t);
+}
+
+static double
+bgnbd_check_result(double v, const char *what)
+{
+	if (!isfinite(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s is out of the range of float8", what),
+				 errhint("The model parameters or the horizon are too extreme.")));
+	return v;
+}
+
+/* expected_purchases(model, horizon, x, t_x, t) */
+static Datum
+bgnbd_expected_purchases_impl(FunctionCallInfo fcinfo, bool mbg)
+{
+	Bgnbd		m;
+	BgnbdCustomer c;
+	double		h;
+
+	bgnbd_read(fcinfo, 0, mbg, &m);
+	h = bgnbd_horizon_arg(fcinfo, 1);
+	bgnbd_customer(fcinfo, 2, &m, &c);
+	PG_RETURN_FLOAT8(bgnbd_check_result(bgnbd_expected_cond(h, &c),
+										"the expected number of purchases"));
+}
+
+/* expected_purchases(model, horizon): a new customer */
+static Datum
+bgnbd_expected_purchases_new_impl(FunctionCallInfo fcinfo, bool mbg)
+{
+	Bgnbd		m;
+	double		h,
+				e;
+
+	bgnbd_read(fcinfo, 0, mbg, &m);
+	h = bgnbd_horizon_arg(fcinfo, 1);
+	if (mbg)
+		e = m.b / (m.a + m.b) * bgnbd_expected_new(m.r, m.alpha, m.a, m.b + 1, h);
+	else
+		e = bgnbd_expected_new(m.r, m.alpha, m.a, m.b, h);
+	PG_RETURN_FLOAT8(bgnbd_check_result(e, "the expected number of purchases"));
+}
+
+/* p_alive(model, x, t_x, t) */
+static Datum
+bgnbd_p_alive_impl(FunctionCallInfo fcinfo, bool mbg)
+{
+	Bgnbd		m;
+	BgnbdCustomer c;
+
+	bgnbd_read(fcinfo, 0, mbg, &m);
+	bgnbd_customer(fcinfo, 1, &m, &c);
+	PG_RETURN_FLOAT8(c.p_alive);
+}
+
+/*
+ * purchase_probability(model, n, horizon): P(X(t) = n) for a new customer.
+ * With NB(j) the negative binomial of the Gamma-Poisson counts,
+ * NB(j) = Gamma(r + j) / (Gamma(r) j!) (alpha / (alpha + t))^r (t / (alpha + t))^j,
+ *	BG/NBD:  B(a, b + n) / B(a, b) NB(n) + [n > 0] B(a + 1, b + n - 1) / B(a, b) P(NB >= n)
+ *	MBG/NBD: B(a, b + n + 1) / B(a, b) NB(n) + B(a + 1, b + n) / B(a, b) P(NB >= n)
+ */
+static Datum
+bgnbd_purchase_probability_impl(FunctionCallInfo fcinfo, bool mbg)
+{
+	Bgnbd		m;
+	int64		n;
+	double		t,
+				nd,
+				lp,
+				lq,
+				lnb_n,
+				tail,
+				lbeta_ab,
+				p;
+
+	bgnbd_read(fcinfo, 0, mbg, &m);
+	n = PG_GETARG_INT64(1);
+	t = bgnbd_horizon_arg(fcinfo, 2);
+	if (n < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("n must not be negative"),
+				 errhint("n is a number of purchases.")));
+	if (t == 0)
+		PG_RETURN_FLOAT8(n == 0 ? 1.0 : 0.0);
+
+	nd = (double) n;
+	lp = -log1p(t / m.alpha);	/* log(alpha / (alpha + t)) */
+	lq = log(t / (m.alpha + t));
+	lnb_n = lgamma(m.r + nd) - lgamma(m.r) - lgamma(nd + 1) + m.r * lp + nd * lq;
+
+	/* P(NB >= n): the tail above the mean, else 1 - the terms below n */
+	if (n == 0)
+		tail = 1;
+	else if (nd > m.r * t / m.alpha)
+	{
+		double		lterm = lnb_n;
+		int64		j;
+
+		tail = 0;
+		for (j = n; j < n + INT64CONST(100000000); j++)
+		{
+			double		term = exp(lterm);
+
+			tail += term;
+			if (term <= 1e-17 * tail)
+				break;
+			lterm += log((m.r + j) / (j + 1)) + lq;
+			if ((j & 8191) == 8191)
+				CHECK_FOR_INTERRUPTS();
+		}
+	}
+	else
+	{
+		double		lterm = m.r * lp,
+					below = 0;
+		int64		j;
+
+		for (j = 0; j < n; j++)
+		{
+			below += exp(lterm);
+			lterm += log((m.r + j) / (j + 1)) + lq;
+			if ((j & 8191) == 8191)
+				CHECK_FOR_INTERRUPTS();
+		}
+		tail = Max(0.0, 1 - below);
+	}
+
+	lbeta_ab = lgamma(m.a) + lgamma(m.b) - lgamma(m.a + m.b);
+	if (mbg)
+		p = exp(lgamma(m.a) + lgamma(m.b + nd + 1) - lgamma(m.a + m.b + nd + 1) - lbeta_ab + lnb_n) +
+			exp(lgamma(m.a + 1) + lgamma(m.b + nd) - lgamma(m.a + m.b + nd + 1) - lbeta_ab) * tail;
+	else
+	{
+		p = exp(lgamma(m.a) + lgamma(m.b + nd) - lgamma(m.a + m.b + nd) - lbeta_ab + lnb_n);
+		if (n > 0)
+			p += exp(lgamma(m.a + 1) + lgamma(m.b + nd - 1) - lgamma(m.a + m.b + nd) - lbeta_ab) * tail;
+	}
+	PG_RETURN_FLOAT8(Max(0.0, Min(1.0, p)));
+}
+
+/*
+ * clv(model, gammagamma, x, t_x, t, mean_spend, horizon,
+ *	   annual_discount_rate [, margin])
+ * = margin * expected spend per purchase * discounted expected purchases.
+ */
+static Datum
+bgnbd_clv_impl(FunctionCallInfo fcinfo, bool mbg)
+{
+	Bgnbd		m;
+	BgnbdCustomer c;
+	double		gg[3],
+				mean_spend,
+				h,
+				rate,
+				margin = 1,
+				de;
+
+	bgnbd_read(fcinfo, 0, mbg, &m);
+	fit_model_read(PG_GETARG_DATUM(1), "custseg.gammagamma", 3,
+				   gammagamma_param_names, gg);
+	if (gg[1] <= 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("custseg.gammagamma parameter q must be greater than 1 for a finite mean spend"),
+				 errhint("The Gamma-Gamma fit found spend too spread out for a mean; check the spend data.")));
+	bgnbd_customer(fcinfo, 2, &m, &c);
+	mean_spend = PG_GETARG_FLOAT8(5);
+	custseg_check_finite(mean_spend, "mean_spend");
+	if (mean_spend < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("mean_spend must not be negative"),
+				 errhint("mean_spend is the mean value of the customer's repeat purchases.")));
+	h = bgnbd_horizon_arg(fcinfo, 6);
+	rate = PG_GETARG_FLOAT8(7);
+	if (PG_NARGS() > 8)
+	{
+		margin = PG_GETARG_FLOAT8(8);
+		custseg_check_finite(margin, "margin");
+		if (margin < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("margin must not be negative"),
+					 errhint("margin is the share of revenue kept as profit, e.g. 0.3.")));
+	}
+	de = fit_discounted_purchases(bgnbd_expected_cond, &c, h, rate);
+	PG_RETURN_FLOAT8(bgnbd_check_result(margin * fit_gammagamma_spend(gg, c.x, mean_spend) * de,
+										"the CLV"));
+}
+
+/* One SQL-callable function per model for each of the implementations. */
+#define BGNBD_ENTRY(name) \
+PG_FUNCTION_INFO_V1(bgnbd_##name); \
+Datum \
+bgnbd_##name(PG_FUNCTION_ARGS) \
+{ \
+	return bgnbd_##name##_impl(fcinfo, false); \
+} \
+PG_FUNCTION_INFO_V1(mbgnbd_##name); \
+Datum \
+mbgnbd_##name(PG_FUNCTION_ARGS) \
+{ \
+	return bgnbd_##name##_impl(fcinfo, true); \
+}
+
+BGNBD_ENTRY(expected_purchases)
+BGNBD_ENTRY(expected_purchases_new)
+BGNBD_ENTRY(p_alive)
+BGNBD_ENTRY(purchase_probability)
+BGNBD_ENTRY(clv)
