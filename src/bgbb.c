@@ -45,7 +45,6 @@
 #include "fit.h"
 
 #include "miscadmin.h"
-#include "utils/float.h"
 
 #define BGBB_NPARAMS 4
 #define BGBB_MAX_ITERATIONS 500
@@ -293,19 +292,9 @@ bgbb_final(PG_FUNCTION_ARGS)
 	fit_state_cells(PG_GETARG_DATUM(0), FIT_KIND_BGBB, &cells);
 	if (cells.ncells == 0)
 		PG_RETURN_NULL();
+	/* The state keeps 0 <= x <= t_x <= n; the sums need n below a limit. */
 	for (c = 0; c < cells.ncells; c++)
-	{
-		const FitCell *cell = &cells.cells[c];
-
-		if (!(cell->k1 >= 0.0 && cell->k1 <= cell->k2 && cell->k2 <= cell->k3 &&
-			  (cell->k1 > 0.0) == (cell->k2 > 0.0) && cell->w > 0.0))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("invalid BG/BB cell (x %g, t_x %g, n %g, customers %g)",
-							cell->k1, cell->k2, cell->k3, cell->w),
-					 errhint("Build the state with custseg.bgbb_fit, which checks every history.")));
-		bgbb_check_opportunities((int64) cell->k3);
-	}
+		bgbb_check_opportunities((int64) cells.cells[c].k3);
 
 	/* Start at alpha = beta = gamma = delta = 1: uniform p and theta. */
 	fit_minimize(BGBB_NPARAMS, theta, bgbb_objective, &cells,

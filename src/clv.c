@@ -15,7 +15,6 @@
  */
 #include "custseg.h"
 
-#include "utils/float.h"
 
 /* Field of custseg.customer_summary that clv_historical reads. */
 #define SUMMARY_ATT_REVENUE 5

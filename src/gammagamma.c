@@ -27,7 +27,6 @@
 #include "fit.h"
 
 #include "miscadmin.h"
-#include "utils/float.h"
 
 #define GAMMAGAMMA_NPARAMS 3
 #define GAMMAGAMMA_MAX_ITERATIONS 500
@@ -135,7 +134,11 @@ gammagamma_final(PG_FUNCTION_ARGS)
 	if (cells.ncells == 0)
 		PG_RETURN_NULL();
 
-	/* Group the cells by x (they are sorted by x): count, then fill. */
+	/*
+	 * Group the cells by x (they are sorted by x): count, then fill.  The
+	 * state's input and transition functions keep x >= 1 and a positive
+	 * mean spend.
+	 */
 	data.cells = cells.cells;
 	data.ngroups = 0;
 	for (c = 0; c < cells.ncells; c++)
@@ -149,12 +152,6 @@ gammagamma_final(PG_FUNCTION_ARGS)
 		const FitCell *cell = &cells.cells[c];
 		GammaGammaGroup *group;
 
-		if (!(cell->k1 >= 1.0 && cell->k2 > 0.0 && isfinite(cell->k2) && cell->w > 0.0))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("invalid Gamma-Gamma cell (x %g, mean spend %g, customers %g)",
-							cell->k1, cell->k2, cell->w),
-					 errhint("Build the state with custseg.gammagamma_fit, which keeps only customers with a repeat purchase and a positive mean spend.")));
 		if (c == 0 || cell->k1 != cells.cells[c - 1].k1)
 		{
 			group = &data.groups[data.ngroups++];

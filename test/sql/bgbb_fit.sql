@@ -152,6 +152,20 @@ SELECT custseg.p_alive(ROW(1, 0, 1, 1, 0, 1, true, 1)::custseg.bgbb, 1, 1, 6);
 SELECT custseg.p_alive(ROW(1, 1, 'Infinity', 1, 0, 1, true, 1)::custseg.bgbb, 1, 1, 6);
 SELECT custseg.p_alive(NULL::custseg.bgbb, 1, 1, 6) IS NULL AS null_model;
 
+-- The state in text form (custseg.fit_state): read back, it gives the same
+-- fit; a state of another model's kind, or with impossible cells, is an error.
+CREATE AGGREGATE bb_state(bigint, bigint, bigint, bigint) (
+	SFUNC = custseg.fit_bgbb_accum, STYPE = custseg.fit_state, COMBINEFUNC = custseg.fit_combine);
+SELECT custseg.bgbb_final(st::text::custseg.fit_state) = custseg.bgbb_final(st) AS round_trip,
+	   st::text = st::text::custseg.fit_state::text AS same_text
+FROM (SELECT bb_state(x, t_x, n, donors) AS st FROM bb_donations) s;
+SELECT round((m).alpha::numeric, 3) AS alpha, (m).customers
+FROM (SELECT custseg.bgbb_final(st::text::custseg.fit_state) AS m
+	  FROM (SELECT bb_state(x, t_x, n, donors) AS st FROM bb_donations) s) t;
+SELECT custseg.bgbb_final('{"kind":"spend","cells":[[1,10,0,3]]}');
+SELECT custseg.bgbb_final('{"kind":"bgbb","cells":[[3,2,6,1]]}');
+SELECT custseg.bgbb_final('{"kind":"bgbb","cells":[[1,1,3000000000,1]]}');
+
 -- In parallel: Partial Aggregate, and the same model as the serial plan.
 CREATE TABLE bb_big AS SELECT x, t_x, n, donors FROM bb_donations, generate_series(1, 2000);
 ANALYZE bb_big;
@@ -170,4 +184,5 @@ RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 
 DROP TABLE bb_donations, bb_model, bb_fixed, bb_big, bb_serial;
+DROP AGGREGATE bb_state(bigint, bigint, bigint, bigint);
 DROP FUNCTION bb_loglik(float8, float8, float8, float8), bb_lbeta(float8, float8), bb_lgamma(float8);

@@ -5,7 +5,8 @@ SET extra_float_digits = 0;
 SELECT custseg.clv_historical(1250.0) AS full_revenue,
 	   custseg.clv_historical(1250.0, 0.3) AS thirty_percent,
 	   custseg.clv_historical(-40.0, 0.3) AS refunds,
-	   custseg.clv_historical(1250.0, 0) AS no_margin;
+	   custseg.clv_historical(1250.0, 0) AS no_margin,
+	   custseg.clv_historical(1250.0, 1.5) AS marked_up;
 
 -- From a summary: its revenue.
 SELECT customer, (s).revenue, custseg.clv_historical(s, 0.25) AS historical
@@ -27,7 +28,6 @@ ORDER BY m, r, d;
 -- Bad input.
 SELECT custseg.clv_historical('NaN'::float8);
 SELECT custseg.clv_historical('Infinity', 0.5);
-SELECT custseg.clv_historical(100, 1.5);
 SELECT custseg.clv_historical(100, -0.1);
 SELECT custseg.clv_historical(100, 'NaN');
 SELECT custseg.clv_historical(NULL::float8) IS NULL AS null_revenue;

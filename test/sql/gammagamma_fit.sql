@@ -112,6 +112,19 @@ SELECT custseg.expected_spend(ROW(-1, 2, 10, 0, 1, true, 1)::custseg.gammagamma,
 SELECT custseg.expected_spend(ROW(1, 'NaN', 10, 0, 1, true, 1)::custseg.gammagamma, 1, 20);
 SELECT custseg.expected_spend(ROW(1, 2, NULL, 0, 1, true, 1)::custseg.gammagamma, 1, 20);
 
+-- The state in text form (custseg.fit_state): read back, it gives the same
+-- fit; a state of another model's kind, or with impossible cells, is an error.
+CREATE AGGREGATE gg_state(bigint, float8) (
+	SFUNC = custseg.fit_spend_accum, STYPE = custseg.fit_state, COMBINEFUNC = custseg.fit_combine);
+SELECT custseg.gammagamma_final(st::text::custseg.fit_state) = custseg.gammagamma_final(st) AS round_trip,
+	   st::text = st::text::custseg.fit_state::text AS same_text
+FROM (SELECT gg_state(x, zbar) AS st FROM gg_cdnow) s;
+SELECT (m).customers, (m).converged
+FROM (SELECT custseg.gammagamma_final('{"kind":"spend","cells":[[1,10,0,3],[1,30,0,2],[2,15,0,2],[4,12.5,0,1]]}') AS m) s;
+SELECT custseg.gammagamma_final('{"kind":"bgbb","cells":[[1,1,6,1]]}');
+SELECT custseg.gammagamma_final('{"kind":"spend","cells":[[0,10,0,3]]}');
+SELECT custseg.gammagamma_final('{"kind":"spend","cells":[[1,-10,0,3]]}');
+
 -- In parallel: Partial Aggregate, and the same model as the serial plan.
 CREATE TABLE gg_big AS SELECT g.i, c.x, c.zbar FROM gg_cdnow c, generate_series(1, 20) g(i);
 ANALYZE gg_big;
@@ -131,3 +144,4 @@ RESET max_parallel_workers_per_gather;
 
 DROP TABLE gg_cdnow, gg_model, gg_raw, gg_summaries, gg_big, gg_serial;
 DROP FUNCTION gg_loglik(float8, float8, float8), gg_lgamma(float8);
+DROP AGGREGATE gg_state(bigint, float8);

@@ -1,37 +1,39 @@
 -- BG/BB: SQLSTATEs of every error of the predictions, the labels of the functions.
 BEGIN;
-SELECT plan(24);
+SELECT plan(25);
 
 CREATE TEMP TABLE bbm AS SELECT ROW(1.2, 0.75, 0.66, 2.78, 0, 1, true, 1)::custseg.bgbb AS m;
 
 SELECT throws_ok($$SELECT custseg.expected_purchases(m, -1) FROM bbm$$,
-	'22023', 'horizon must not be negative, not -1', 'new customer: negative horizon');
+	'22023', 'horizon must not be negative', 'new customer: negative horizon');
 SELECT throws_ok($$SELECT custseg.expected_purchases(m, -5, 1, 1, 6) FROM bbm$$,
-	'22023', 'horizon must not be negative, not -5', 'negative horizon');
+	'22023', 'horizon must not be negative', 'negative horizon');
 SELECT throws_ok($$SELECT custseg.expected_purchases(m, 5, -1, 0, 6) FROM bbm$$,
-	'22023', 'x, t_x and n must not be negative (x -1, t_x 0, n 6)', 'negative x');
+	'22023', 'x, t_x and n must not be negative', 'negative x');
 SELECT throws_ok($$SELECT custseg.expected_purchases(m, 5, 0, -1, 6) FROM bbm$$,
-	'22023', 'x, t_x and n must not be negative (x 0, t_x -1, n 6)', 'negative t_x');
+	'22023', 'x, t_x and n must not be negative', 'negative t_x');
 SELECT throws_ok($$SELECT custseg.expected_purchases(m, 5, 0, 0, -6) FROM bbm$$,
-	'22023', 'x, t_x and n must not be negative (x 0, t_x 0, n -6)', 'negative n');
+	'22023', 'x, t_x and n must not be negative', 'negative n');
 SELECT throws_ok($$SELECT custseg.expected_purchases(m, 5, 3, 2, 6) FROM bbm$$,
-	'22023', 'a history needs x <= t_x <= n (x 3, t_x 2, n 6)', 'x > t_x');
+	'22023', 'x, t_x and n must satisfy x <= t_x <= n, not x = 3, t_x = 2, n = 6', 'x > t_x');
 SELECT throws_ok($$SELECT custseg.p_alive(m, 3, 7, 6) FROM bbm$$,
-	'22023', 'a history needs x <= t_x <= n (x 3, t_x 7, n 6)', 't_x > n');
+	'22023', 'x, t_x and n must satisfy x <= t_x <= n, not x = 3, t_x = 7, n = 6', 't_x > n');
 SELECT throws_ok($$SELECT custseg.p_alive(m, 0, 2, 6) FROM bbm$$,
-	'22023', 't_x must be 0 when x is 0, not 2', 'last purchase without purchases');
+	'22023', 't_x must be 0 exactly when x is 0', 'last purchase without purchases');
+SELECT throws_ok($$SELECT custseg.p_alive(m, 2, 0, 6) FROM bbm$$,
+	'22023', 'x, t_x and n must satisfy x <= t_x <= n, not x = 2, t_x = 0, n = 6', 'purchases without a last one');
 SELECT throws_ok($$SELECT custseg.p_alive(m, 1, 1, 3000000000) FROM bbm$$,
 	'54000', 'n must be at most 2147483647, not 3000000000', 'too many opportunities');
 SELECT throws_ok($$SELECT custseg.purchase_probability(m, -1, 6) FROM bbm$$,
-	'22023', 'k must not be negative, not -1', 'negative k');
+	'22023', 'k must not be negative', 'negative k');
 SELECT throws_ok($$SELECT custseg.purchase_probability(m, 1, -1) FROM bbm$$,
-	'22023', 'n must not be negative, not -1', 'negative n');
+	'22023', 'n must not be negative', 'negative n');
 SELECT throws_ok($$SELECT custseg.purchase_probability(m, 1, 3000000000) FROM bbm$$,
 	'54000', 'n must be at most 2147483647, not 3000000000', 'purchase_probability: too many opportunities');
 SELECT throws_ok($$SELECT custseg.p_alive(ROW(1, 1, 0, 1, 0, 1, true, 1)::custseg.bgbb, 1, 1, 6)$$,
-	'22023', NULL, 'zero parameter in the model');
+	'22023', 'bgbb parameter gamma must be positive and finite, not 0', 'zero parameter in the model');
 SELECT throws_ok($$SELECT custseg.p_alive(ROW(1, 1, 'NaN', 1, 0, 1, true, 1)::custseg.bgbb, 1, 1, 6)$$,
-	'22023', NULL, 'NaN parameter in the model');
+	'22023', 'bgbb parameter gamma must be positive and finite, not NaN', 'NaN parameter in the model');
 
 -- values that need no fit
 SELECT is((SELECT custseg.expected_purchases(m, 0, 2, 3, 6) FROM bbm), 0::float8, 'no future opportunity, no purchase');

@@ -12,15 +12,15 @@ SELECT is((SELECT custseg.gammagamma_fit(x, s) FROM gg WHERE x > 100), NULL, 'em
 
 -- expected_spend
 SELECT throws_ok($$SELECT custseg.expected_spend(m, -1, 10) FROM ggm$$,
-	'22023', 'x must not be negative, not -1', 'negative x');
+	'22023', 'x must not be negative', 'negative x');
 SELECT throws_ok($$SELECT custseg.expected_spend(m, 1, 'NaN') FROM ggm$$,
 	'22023', 'mean_spend must not be NaN', 'NaN mean spend');
 SELECT throws_ok($$SELECT custseg.expected_spend(m, 1, 'Infinity') FROM ggm$$,
 	'22003', 'mean_spend must be finite', 'infinite mean spend');
 SELECT throws_ok($$SELECT custseg.expected_spend(m, 1, -2) FROM ggm$$,
-	'22023', 'mean_spend must be positive when x is positive, not -2', 'negative mean spend');
+	'22023', 'mean_spend must be positive for a customer with repeat purchases', 'negative mean spend');
 SELECT throws_ok($$SELECT custseg.expected_spend(m, 1, 0) FROM ggm$$,
-	'22023', 'mean_spend must be positive when x is positive, not 0', 'zero mean spend of a repeat buyer');
+	'22023', 'mean_spend must be positive for a customer with repeat purchases', 'zero mean spend of a repeat buyer');
 SELECT lives_ok($$SELECT custseg.expected_spend(m, 0, 0) FROM ggm$$,
 	'zero mean spend without repeat purchases');
 SELECT throws_ok($$SELECT custseg.expected_spend(ROW(2, 0.8, 10, 0, 1, true, 1)::custseg.gammagamma, 0, 0)$$,
@@ -28,7 +28,7 @@ SELECT throws_ok($$SELECT custseg.expected_spend(ROW(2, 0.8, 10, 0, 1, true, 1):
 SELECT is(custseg.expected_spend(ROW(2, 0.8, 10, 0, 1, true, 1)::custseg.gammagamma, 1, 5),
 	2 * (10 + 5) / (2 + 0.8 - 1)::float8, 'q <= 1 and x = 1: finite');
 SELECT throws_ok($$SELECT custseg.expected_spend(ROW(0, 2, 10, 0, 1, true, 1)::custseg.gammagamma, 1, 5)$$,
-	'22023', NULL, 'zero parameter in the model');
+	'22023', 'gammagamma parameter p must be positive and finite, not 0', 'zero parameter in the model');
 
 -- labels
 SELECT is((SELECT count(*)::int FROM pg_proc
