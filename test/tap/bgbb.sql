@@ -1,6 +1,6 @@
 -- BG/BB: SQLSTATEs of every error of the predictions, the labels of the functions.
 BEGIN;
-SELECT plan(25);
+SELECT plan(30);
 
 CREATE TEMP TABLE bbm AS SELECT ROW(1.2, 0.75, 0.66, 2.78, 0, 1, true, 1)::custseg.bgbb AS m;
 
@@ -34,6 +34,17 @@ SELECT throws_ok($$SELECT custseg.p_alive(ROW(1, 1, 0, 1, 0, 1, true, 1)::custse
 	'22023', 'bgbb parameter gamma must be positive and finite, not 0', 'zero parameter in the model');
 SELECT throws_ok($$SELECT custseg.p_alive(ROW(1, 1, 'NaN', 1, 0, 1, true, 1)::custseg.bgbb, 1, 1, 6)$$,
 	'22023', 'bgbb parameter gamma must be positive and finite, not NaN', 'NaN parameter in the model');
+
+-- the fit
+SELECT throws_ok($$SELECT custseg.bgbb_fit(1, 2, 1)$$,
+	'22023', 'x, t_x and n must satisfy x <= t_x <= n, not x = 1, t_x = 2, n = 1', 'fit: t_x > n');
+SELECT throws_ok($$SELECT custseg.bgbb_fit(-1, 0, 1)$$,
+	'22023', 'x, t_x and n must not be negative', 'fit: negative x');
+SELECT throws_ok($$SELECT custseg.bgbb_fit(1, 1, 6, -2)$$,
+	'22023', 'weight must not be negative', 'fit: negative weight');
+SELECT throws_ok($$SELECT custseg.bgbb_final('{"kind":"bgbb","cells":[[1,1,3000000000,1]]}')$$,
+	'54000', 'n must be at most 2147483647, not 3000000000', 'fit: too many opportunities');
+SELECT is((SELECT custseg.bgbb_fit(1, 1, 6, 0)), NULL, 'fit: weight 0 is skipped');
 
 -- values that need no fit
 SELECT is((SELECT custseg.expected_purchases(m, 0, 2, 3, 6) FROM bbm), 0::float8, 'no future opportunity, no purchase');

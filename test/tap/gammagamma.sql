@@ -1,6 +1,6 @@
 -- Gamma-Gamma: SQLSTATEs of every error, the labels of the functions, the fit.
 BEGIN;
-SELECT plan(21);
+SELECT plan(27);
 
 CREATE TEMP TABLE gg (id int, x bigint, t_x float8, t float8, s float8);
 \copy gg FROM 'test/data/cdnow_customers_summary_with_transactions.csv' WITH (FORMAT csv, HEADER)
@@ -9,6 +9,19 @@ CREATE TEMP TABLE ggm AS SELECT custseg.gammagamma_fit(x, s) AS m FROM gg;
 SELECT ok((SELECT (m).converged AND (m).customers = 946 FROM ggm), 'fit converges on the 946 CDNOW repeat buyers');
 SELECT ok((SELECT custseg.expected_spend(m, 3, 40) BETWEEN 0 AND 1e6 FROM ggm), 'expected spend is finite');
 SELECT is((SELECT custseg.gammagamma_fit(x, s) FROM gg WHERE x > 100), NULL, 'empty input gives NULL');
+
+-- the fit
+SELECT throws_ok($$SELECT custseg.gammagamma_fit(-1::bigint, 10::float8)$$,
+	'22023', 'x must not be negative', 'fit: negative x');
+SELECT throws_ok($$SELECT custseg.gammagamma_fit(2::bigint, 'NaN'::float8)$$,
+	'22023', 'mean_spend must not be NaN', 'fit: NaN mean spend');
+SELECT throws_ok($$SELECT custseg.gammagamma_fit(2::bigint, '-Infinity'::float8)$$,
+	'22003', 'mean_spend must be finite', 'fit: infinite mean spend');
+SELECT throws_ok($$SELECT custseg.gammagamma_fit(2::bigint, 0::float8)$$,
+	'22023', 'mean_spend must be positive for a customer with repeat purchases', 'fit: zero mean spend');
+SELECT throws_ok($$SELECT custseg.gammagamma_final('{"kind":"bgbb","cells":[[1,1,6,1]]}')$$,
+	'22023', 'custseg.fit_state holds "bgbb" cells, not "spend" cells', 'fit: a state of another kind');
+SELECT is((SELECT custseg.gammagamma_fit(0::bigint, 0::float8)), NULL, 'fit: x = 0 is skipped');
 
 -- expected_spend
 SELECT throws_ok($$SELECT custseg.expected_spend(m, -1, 10) FROM ggm$$,
