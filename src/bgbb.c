@@ -310,7 +310,7 @@ bgbb_final(PG_FUNCTION_ARGS)
 	for (k = 0; k < BGBB_NPARAMS; k++)
 		params[k] = exp(theta[k]);
 
-	PG_RETURN_DATUM(fit_model_datum(fcinfo, "bgbb", BGBB_NPARAMS, params,
+	PG_RETURN_DATUM(fit_model_datum(fcinfo, "BG/BB", BGBB_NPARAMS, params,
 									-result.value, cells.customers, &result));
 }
 
@@ -381,7 +381,7 @@ bgbb_expected_purchases(PG_FUNCTION_ARGS)
 	double		loglik,
 				lnum;
 
-	fit_model_read(PG_GETARG_DATUM(0), "bgbb", BGBB_NPARAMS, bgbb_param_names, params);
+	fit_model_read(PG_GETARG_DATUM(0), "custseg.bgbb", BGBB_NPARAMS, bgbb_param_names, params);
 	bgbb_check_count(horizon, "horizon", BGBB_HORIZON_HINT);
 	bgbb_check_history(x, t_x, n);
 
@@ -403,7 +403,7 @@ bgbb_expected_purchases_new(PG_FUNCTION_ARGS)
 	int64		horizon = PG_GETARG_INT64(1);
 	double		params[BGBB_NPARAMS];
 
-	fit_model_read(PG_GETARG_DATUM(0), "bgbb", BGBB_NPARAMS, bgbb_param_names, params);
+	fit_model_read(PG_GETARG_DATUM(0), "custseg.bgbb", BGBB_NPARAMS, bgbb_param_names, params);
 	bgbb_check_count(horizon, "horizon", BGBB_HORIZON_HINT);
 	PG_RETURN_FLOAT8(params[0] / (params[0] + params[1])
 					 * bgbb_survival_sum(params[2], params[3], (double) horizon));
@@ -424,7 +424,7 @@ bgbb_p_alive(PG_FUNCTION_ARGS)
 	double		loglik,
 				lnum;
 
-	fit_model_read(PG_GETARG_DATUM(0), "bgbb", BGBB_NPARAMS, bgbb_param_names, params);
+	fit_model_read(PG_GETARG_DATUM(0), "custseg.bgbb", BGBB_NPARAMS, bgbb_param_names, params);
 	bgbb_check_history(x, t_x, n);
 
 	loglik = bgbb_cell_loglik(params, x, t_x, n, 0.0, NULL);
@@ -456,7 +456,7 @@ bgbb_purchase_probability(PG_FUNCTION_ARGS)
 				p;
 	int64		i;
 
-	fit_model_read(PG_GETARG_DATUM(0), "bgbb", BGBB_NPARAMS, bgbb_param_names, params);
+	fit_model_read(PG_GETARG_DATUM(0), "custseg.bgbb", BGBB_NPARAMS, bgbb_param_names, params);
 	bgbb_check_count(k, "k", "k is the number of purchases whose probability you want.");
 	bgbb_check_count(n, "n", "n is the number of opportunities.");
 	bgbb_check_opportunities(n);

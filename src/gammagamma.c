@@ -183,7 +183,7 @@ gammagamma_final(PG_FUNCTION_ARGS)
 		params[i] = exp(theta[i]);
 	pfree(data.groups);
 
-	PG_RETURN_DATUM(fit_model_datum(fcinfo, "gammagamma", GAMMAGAMMA_NPARAMS,
+	PG_RETURN_DATUM(fit_model_datum(fcinfo, "Gamma-Gamma", GAMMAGAMMA_NPARAMS,
 									params, -result.value, cells.customers,
 									&result));
 }
@@ -203,7 +203,7 @@ gammagamma_expected_spend(PG_FUNCTION_ARGS)
 	double		mean_spend = PG_GETARG_FLOAT8(2);
 	double		gg[GAMMAGAMMA_NPARAMS];
 
-	fit_model_read(PG_GETARG_DATUM(0), "gammagamma", GAMMAGAMMA_NPARAMS,
+	fit_model_read(PG_GETARG_DATUM(0), "custseg.gammagamma", GAMMAGAMMA_NPARAMS,
 				   gammagamma_param_names, gg);
 	if (x < 0)
 		ereport(ERROR,

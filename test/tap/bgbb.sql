@@ -31,9 +31,9 @@ SELECT throws_ok($$SELECT custseg.purchase_probability(m, 1, -1) FROM bbm$$,
 SELECT throws_ok($$SELECT custseg.purchase_probability(m, 1, 3000000000) FROM bbm$$,
 	'54000', 'n must be at most 2147483647, not 3000000000', 'purchase_probability: too many opportunities');
 SELECT throws_ok($$SELECT custseg.p_alive(ROW(1, 1, 0, 1, 0, 1, true, 1)::custseg.bgbb, 1, 1, 6)$$,
-	'22023', 'bgbb parameter gamma must be positive and finite, not 0', 'zero parameter in the model');
+	'22023', 'custseg.bgbb parameter gamma must be positive and finite, not 0', 'zero parameter in the model');
 SELECT throws_ok($$SELECT custseg.p_alive(ROW(1, 1, 'NaN', 1, 0, 1, true, 1)::custseg.bgbb, 1, 1, 6)$$,
-	'22023', 'bgbb parameter gamma must be positive and finite, not NaN', 'NaN parameter in the model');
+	'22023', 'custseg.bgbb parameter gamma must be positive and finite, not NaN', 'NaN parameter in the model');
 
 -- the fit
 SELECT throws_ok($$SELECT custseg.bgbb_fit(1, 2, 1)$$,

@@ -41,7 +41,7 @@ SELECT throws_ok($$SELECT custseg.expected_spend(ROW(2, 0.8, 10, 0, 1, true, 1):
 SELECT is(custseg.expected_spend(ROW(2, 0.8, 10, 0, 1, true, 1)::custseg.gammagamma, 1, 5),
 	2 * (10 + 5) / (2 + 0.8 - 1)::float8, 'q <= 1 and x = 1: finite');
 SELECT throws_ok($$SELECT custseg.expected_spend(ROW(0, 2, 10, 0, 1, true, 1)::custseg.gammagamma, 1, 5)$$,
-	'22023', 'gammagamma parameter p must be positive and finite, not 0', 'zero parameter in the model');
+	'22023', 'custseg.gammagamma parameter p must be positive and finite, not 0', 'zero parameter in the model');
 
 -- labels
 SELECT is((SELECT count(*)::int FROM pg_proc
