@@ -45,6 +45,7 @@
 
 #include <math.h>
 
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -346,13 +347,59 @@ mbgnbd_final(PG_FUNCTION_ARGS)
  * ----------------------------------------------------------------
  */
 
+/*
+ * The model arguments of a call site, read once: the bytes of the last
+ * model datum of each argument are kept with its parameters, and a row
+ * with the same bytes (the usual case: one stored model for every
+ * customer) skips reading it again.
+ */
+#define BGNBD_CACHE_BYTES	256
+
+typedef struct BgnbdCacheSlot
+{
+	uint32		len;			/* 0: empty */
+	char		bytes[BGNBD_CACHE_BYTES];
+	double		params[BGNBD_NPARAMS];
+} BgnbdCacheSlot;
+
+static void
+bgnbd_model_arg(FunctionCallInfo fcinfo, int argno, int slot,
+				const char *name, int nparams, const char *const *param_names,
+				double *params)
+{
+	BgnbdCacheSlot *cache = (BgnbdCacheSlot *) fcinfo->flinfo->fn_extra;
+	HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(argno);
+	uint32		len = HeapTupleHeaderGetDatumLength(row);
+	BgnbdCacheSlot *c;
+
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt,
+									   2 * sizeof(BgnbdCacheSlot));
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	c = &cache[slot];
+	if (c->len == len && memcmp(c->bytes, row, len) == 0)
+	{
+		memcpy(params, c->params, sizeof(double) * nparams);
+		return;
+	}
+	fit_model_read(PointerGetDatum(row), name, nparams, param_names, params);
+	if (len <= BGNBD_CACHE_BYTES)
+	{
+		memcpy(c->bytes, row, len);
+		memcpy(c->params, params, sizeof(double) * nparams);
+		c->len = len;
+	}
+}
+
 static void
 bgnbd_read(FunctionCallInfo fcinfo, int argno, bool mbg, Bgnbd *model)
 {
 	double		p[BGNBD_NPARAMS];
 
-	fit_model_read(PG_GETARG_DATUM(argno), bgnbd_type_name(mbg), BGNBD_NPARAMS,
-				   bgnbd_param_names, p);
+	bgnbd_model_arg(fcinfo, argno, 0, bgnbd_type_name(mbg), BGNBD_NPARAMS,
+					bgnbd_param_names, p);
 	model->r = p[0];
 	model->alpha = p[1];
 	model->a = p[2];
@@ -371,40 +418,97 @@ bgnbd_horizon_arg(FunctionCallInfo fcinfo, int argno)
 
 /*
  * E_new(t) of a BG/NBD customer alive at 0 with parameters (A, alpha, a, B)
- * (see the head of the file).
+ * (see the head of the file).  The coefficients of the series do not
+ * depend on t: they are kept, so that the many E(t) of one customer's CLV
+ * cost a multiply-add per term.
  */
-static double
-bgnbd_expected_new(double A, double alpha, double a, double B, double t)
+#define BGNBD_NCOEF 512
+
+typedef struct BgnbdSeries
 {
-	double		C = a + B - 1;
-	double		z = t / (alpha + t);
-	double		L = -log1p(t / alpha);	/* log(1 - z) */
+	double		A,
+				alpha,
+				a,
+				C;
+	int			ncoef;
+	double		coef[BGNBD_NCOEF];	/* (C-A)_n (a)_(n-1) / ((C+1)_(n-1) n!), n = 1.. */
+} BgnbdSeries;
+
+static void
+bgnbd_series_init(BgnbdSeries *s, double A, double alpha, double a, double B)
+{
+	s->A = A;
+	s->alpha = alpha;
+	s->a = a;
+	s->C = a + B - 1;
+	s->coef[0] = s->C - A;
+	s->ncoef = 1;
+}
+
+static double
+bgnbd_series_expected(BgnbdSeries *s, double t)
+{
+	double		a = s->a,
+				C = s->C,
+				CA = s->C - s->A;
+	double		z = t / (s->alpha + t);
+	double		L = -log1p(t / s->alpha);	/* log(1 - z) */
 	double		d = a - 1;
 	double		h,
+				coef,
+				pw,
 				term,
-				sum;
+				sum = 0;
 	int64		n;
 
 	if (t == 0)
 		return 0;
 	if (z > 0.9 && fabs(d) > 1e-3 && C > 0 && C < 100)
-		return C / d * (1 - exp(d * L) * fit_hyp2f1(C - A, d, C, z));
+		return C / d * (1 - exp(d * L) * fit_hyp2f1(CA, d, C, z));
+
+	/*
+	 * A large a (p nearly constant): the terms of the series grow like
+	 * (a z)^n / n! before e^((a-1) L) shrinks them.  FHL's own form,
+	 * 2F1(A, C - a + 1; C; z), has small terms then, unless A is large too.
+	 */
+	if (a > 50 && s->A * z < 50)
+		return C / d * (1 - exp(s->A * L) * fit_hyp2f1(s->A, C - a + 1, C, z));
 
 	h = (d == 0) ? -L : -expm1(d * L) / d;
-	term = (C - A) * z;
-	sum = term;
+	pw = z;
+	coef = s->coef[0];
 	for (n = 1; n < INT64CONST(100000000); n++)
 	{
-		double		ratio = (C - A + n) * (a + n - 1) / ((C + n) * (n + 1)) * z;
+		double		ratio;
 
-		term *= ratio;
+		term = coef * pw;
 		sum += term;
+		ratio = (CA + n) * (a + n - 1) / ((C + n) * (n + 1)) * z;
 		if (term == 0 || (fabs(term) <= 1e-17 * fabs(sum) && fabs(ratio) < 1))
 			break;
+		/* the next coefficient: kept, or computed */
+		if (n < s->ncoef)
+			coef = s->coef[n];
+		else
+		{
+			coef *= (CA + n) * (a + n - 1) / ((C + n) * (n + 1));
+			if (n == s->ncoef && n < BGNBD_NCOEF)
+				s->coef[s->ncoef++] = coef;
+		}
+		pw *= z;
 		if ((n & 8191) == 8191)
 			CHECK_FOR_INTERRUPTS();
 	}
 	return C * h - exp(d * L) * sum;
+}
+
+static double
+bgnbd_expected_new(double A, double alpha, double a, double B, double t)
+{
+	BgnbdSeries s;
+
+	bgnbd_series_init(&s, A, alpha, a, B);
+	return bgnbd_series_expected(&s, t);
 }
 
 /* P(alive) of a customer with history (x, t_x, t). */
@@ -430,6 +534,7 @@ typedef struct BgnbdCustomer
 				t_x,
 				t,
 				p_alive;
+	BgnbdSeries series;			/* E_new with the posterior parameters */
 } BgnbdCustomer;
 
 /* E[X(t) | history], the FitExpected of the customer. */
@@ -437,11 +542,8 @@ static double
 bgnbd_expected_cond(double h, void *arg)
 {
 	BgnbdCustomer *c = (BgnbdCustomer *) arg;
-	const Bgnbd *m = c->model;
 
-	return c->p_alive *
-		bgnbd_expected_new(m->r + c->x, m->alpha + c->t, m->a,
-						   m->b + c->x + (m->mbg ? 1 : 0), h);
+	return c->p_alive * bgnbd_series_expected(&c->series, h);
 }
 
 static void
@@ -458,6 +560,8 @@ bgnbd_customer(FunctionCallInfo fcinfo, int argno, const Bgnbd *m,
 	c->t_x = t_x;
 	c->t = t;
 	c->p_alive = bgnbd_p_alive_of(m, c->x, t_x, t);
+	bgnbd_series_init(&c->series, m->r + c->x, m->alpha + t, m->a,
+					  m->b + c->x + (m->mbg ? 1 : 0));
 }
 
 static double
@@ -620,8 +724,8 @@ bgnbd_clv_impl(FunctionCallInfo fcinfo, bool mbg)
 				de;
 
 	bgnbd_read(fcinfo, 0, mbg, &m);
-	fit_model_read(PG_GETARG_DATUM(1), "custseg.gammagamma", 3,
-				   gammagamma_param_names, gg);
+	bgnbd_model_arg(fcinfo, 1, 1, "custseg.gammagamma", 3,
+					gammagamma_param_names, gg);
 	if (gg[1] <= 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -647,7 +751,8 @@ bgnbd_clv_impl(FunctionCallInfo fcinfo, bool mbg)
 					 errmsg("margin must not be negative"),
 					 errhint("margin is the share of revenue kept as profit, e.g. 0.3.")));
 	}
-	de = fit_discounted_purchases(bgnbd_expected_cond, &c, h, rate);
+	de = fit_discounted_purchases_scaled(bgnbd_expected_cond, &c, h, rate,
+										  m.alpha + c.t);
 	PG_RETURN_FLOAT8(bgnbd_check_result(margin * fit_gammagamma_spend(gg, c.x, mean_spend) * de,
 										"the CLV"));
 }

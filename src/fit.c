@@ -278,7 +278,7 @@ fit_state_compact(FitStateExpanded *s)
 static void
 fit_state_add_customers(FitStateExpanded *s, double customers)
 {
-	if (s->customers + customers > FIT_MAX_CUSTOMERS)
+	if (s->customers > FIT_MAX_CUSTOMERS - customers)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many customers in one custseg.fit_state"),
@@ -763,7 +763,7 @@ fit_parse_fail(FitParser *ps, const char *fmt,...)
 			 errmsg("malformed custseg.fit_state literal: \"%.*s%s\"",
 					shown, ps->input, len > shown ? "..." : ""),
 			 errdetail("%s", detail),
-			 errhint("The form is {\"kind\":\"xtt\",\"cells\":[[x,t_x,t,weight],...]}, cells strictly increasing.")));
+			 errhint("The form is {\"kind\":\"xtt\",\"cells\":[[k1,k2,k3,weight],...]} with kind xtt, bgbb or spend and the cells strictly increasing.")));
 }
 
 static void
@@ -896,6 +896,8 @@ fit_state_in(PG_FUNCTION_ARGS)
 		fit_parse_fail(&ps, "The second key must be \"cells\".");
 	fit_expect(&ps, ':');
 	fit_expect(&ps, '[');
+	if (fit_accept(&ps, ']'))
+		fit_parse_fail(&ps, "A state has at least one cell.");
 	cells = palloc(sizeof(FitCell) * cap);
 	do
 	{
@@ -923,6 +925,8 @@ fit_state_in(PG_FUNCTION_ARGS)
 		if (n > 0 && fit_cell_cmp(&cells[n - 1], &cells[n]) >= 0)
 			fit_parse_fail(&ps, "Cell %lld: cells must be strictly increasing by their first three values.",
 						   (long long) n + 1);
+		if (customers > FIT_MAX_CUSTOMERS - cells[n].w)
+			fit_parse_fail(&ps, "The weights add up to more than 2^53.");
 		customers += cells[n].w;
 		n++;
 	} while (fit_accept(&ps, ','));
@@ -932,8 +936,6 @@ fit_state_in(PG_FUNCTION_ARGS)
 	if (*ps.p != '\0')
 		fit_parse_fail(&ps, "Unexpected text after the object at character %d.",
 					   (int) (ps.p - ps.input) + 1);
-	if (customers > FIT_MAX_CUSTOMERS)
-		fit_parse_fail(&ps, "The weights add up to more than 2^53.");
 
 	size = FIT_STATE_FLAT_HDRSZ + n * sizeof(FitCell);
 	flat = palloc0(size);
@@ -1423,24 +1425,31 @@ fit_interval_days(const Interval *horizon)
 	return fit_horizon_days(seconds / SECS_PER_DAY);
 }
 
-/* Gauss-Legendre nodes and weights on [0, 1], computed once. */
+/*
+ * Gauss-Legendre nodes and weights on [0, 1], computed once: FIT_GL_N of
+ * them for the panels of fit_discounted_purchases, FIT_GL_NU for those of
+ * fit_discounted_purchases_scaled.
+ */
 #define FIT_GL_N	12
+#define FIT_GL_NU	6
 
-static double fit_gl_x[FIT_GL_N];
-static double fit_gl_w[FIT_GL_N];
+static double fit_gl_x[FIT_GL_N],
+			fit_gl_w[FIT_GL_N];
+static double fit_glu_x[FIT_GL_NU],
+			fit_glu_w[FIT_GL_NU];
 static bool fit_gl_ready = false;
 
 static void
-fit_gl_init(void)
+fit_gl_nodes(int n, double *x, double *w)
 {
 	int			i,
 				k,
 				iter;
 
-	for (i = 0; i < FIT_GL_N; i++)
+	for (i = 0; i < n; i++)
 	{
 		/* Newton's method on P_n from Tricomi's initial guess */
-		double		z = cos(M_PI * (i + 0.75) / (FIT_GL_N + 0.5));
+		double		z = cos(M_PI * (i + 0.75) / (n + 0.5));
 		double		dp = 1;
 
 		for (iter = 0; iter < 100; iter++)
@@ -1449,23 +1458,45 @@ fit_gl_init(void)
 						p1 = z,
 						z1;
 
-			for (k = 2; k <= FIT_GL_N; k++)
+			for (k = 2; k <= n; k++)
 			{
 				double		p2 = ((2 * k - 1) * z * p1 - (k - 1) * p0) / k;
 
 				p0 = p1;
 				p1 = p2;
 			}
-			dp = FIT_GL_N * (z * p1 - p0) / (z * z - 1);
+			dp = n * (z * p1 - p0) / (z * z - 1);
 			z1 = z;
 			z = z1 - p1 / dp;
 			if (fabs(z - z1) < 1e-16)
 				break;
 		}
-		fit_gl_x[i] = 0.5 * (1 - z);
-		fit_gl_w[i] = 1.0 / ((1 - z * z) * dp * dp);	/* 2/(..) halved */
+		x[i] = 0.5 * (1 - z);
+		w[i] = 1.0 / ((1 - z * z) * dp * dp);	/* 2 / (...) on [-1, 1], halved */
 	}
+}
+
+static void
+fit_gl_init(void)
+{
+	fit_gl_nodes(FIT_GL_N, fit_gl_x, fit_gl_w);
+	fit_gl_nodes(FIT_GL_NU, fit_glu_x, fit_glu_w);
 	fit_gl_ready = true;
+}
+
+/* The continuous daily discount rate delta of an annual rate. */
+static double
+fit_discount_delta(double annual_discount_rate)
+{
+	custseg_check_finite(annual_discount_rate, "annual_discount_rate");
+	if (annual_discount_rate < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("annual_discount_rate must not be negative"),
+				 errhint("Give the rate as a fraction per year, e.g. 0.1 for 10%%.")));
+	if (!fit_gl_ready)
+		fit_gl_init();
+	return log1p(annual_discount_rate) / 365.25;
 }
 
 /*
@@ -1479,24 +1510,15 @@ double
 fit_discounted_purchases(FitExpected expected, void *arg,
 						 double horizon_days, double annual_discount_rate)
 {
-	double		delta,
+	double		delta = fit_discount_delta(annual_discount_rate),
 				integral = 0;
 	int			p,
 				i;
 
-	custseg_check_finite(annual_discount_rate, "annual_discount_rate");
-	if (annual_discount_rate < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("annual_discount_rate must not be negative"),
-				 errhint("Give the rate as a fraction per year, e.g. 0.1 for 10%%.")));
 	if (horizon_days == 0)
 		return 0;
-	delta = log1p(annual_discount_rate) / 365.25;
 	if (delta == 0)
 		return expected(horizon_days, arg);
-	if (!fit_gl_ready)
-		fit_gl_init();
 	for (p = 0; p < (int) FIT_NPANELS; p++)
 	{
 		double		a = fit_panels[p] * horizon_days;
@@ -1510,6 +1532,48 @@ fit_discounted_purchases(FitExpected expected, void *arg,
 			sum += fit_gl_w[i] * exp(-delta * t) * expected(t, arg);
 		}
 		integral += len * sum;
+	}
+	return exp(-delta * horizon_days) * expected(horizon_days, arg) +
+		delta * integral;
+}
+
+/* Longest panel in u = log(1 + t / scale). */
+#define FIT_U_PANEL		1.5
+
+double
+fit_discounted_purchases_scaled(FitExpected expected, void *arg,
+								double horizon_days, double annual_discount_rate,
+								double scale_days)
+{
+	double		delta = fit_discount_delta(annual_discount_rate),
+				integral = 0,
+				U,
+				len;
+	int			npanels,
+				p,
+				i;
+
+	if (!(scale_days > 0) || !isfinite(scale_days))
+		elog(ERROR, "the scale of a discounted expectation must be positive");
+	if (horizon_days == 0)
+		return 0;
+	if (delta == 0)
+		return expected(horizon_days, arg);
+	U = log1p(horizon_days / scale_days);
+	npanels = (int) ceil(U / FIT_U_PANEL);
+	len = U / npanels;
+	for (p = 0; p < npanels; p++)
+	{
+		double		sum = 0;
+
+		for (i = 0; i < FIT_GL_NU; i++)
+		{
+			double		u = (p + fit_glu_x[i]) * len;
+			double		t = scale_days * expm1(u);
+
+			sum += fit_glu_w[i] * exp(-delta * t + u) * expected(t, arg);
+		}
+		integral += len * scale_days * sum;
 	}
 	return exp(-delta * horizon_days) * expected(horizon_days, arg) +
 		delta * integral;
@@ -1567,15 +1631,21 @@ static double
 fit_hyp2f1_series(double a, double b, double c, double z)
 {
 	double		term = 1,
-				sum = 1;
+				sum = 1,
+				comp = 0;		/* compensation of the sum (Kahan) */
 	int64		k;
 
 	for (k = 0; k < INT64CONST(100000000); k++)
 	{
 		double		ratio = (a + k) * (b + k) / ((c + k) * (k + 1)) * z;
+		double		y,
+					next;
 
 		term *= ratio;
-		sum += term;
+		y = term - comp;
+		next = sum + y;
+		comp = (next - sum) - y;
+		sum = next;
 		if (term == 0 ||
 			(fabs(term) <= 1e-17 * fabs(sum) && fabs(ratio) < 1))
 			return sum;
@@ -1609,11 +1679,16 @@ fit_hyp2f1(double a, double b, double c, double z)
 {
 	double		m;
 
-	if (!(z < 1) || !isfinite(a) || !isfinite(b) || !isfinite(c) || !isfinite(z))
+	if (!isfinite(a) || !isfinite(b) || !isfinite(c) || !isfinite(z))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("2F1 needs finite parameters and z < 1"),
-				 errhint("The series diverges at z >= 1.")));
+				 errmsg("2F1 needs finite arguments"),
+				 errhint("Pass numbers, not NaN or infinity.")));
+	if (z >= 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("2F1 needs z < 1"),
+				 errhint("The series diverges at z >= 1; the function is defined here only below 1.")));
 	if (c <= 0 && c == floor(c))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1648,12 +1723,16 @@ fit_hyp2f1(double a, double b, double c, double z)
 		double		t1 = 0,
 					t2 = 0;
 
-		/* 1/Gamma of a pole is 0: that term vanishes */
-		if (s3 != 0 && s4 != 0)
+		/*
+		 * 1/Gamma of a pole is 0: that term vanishes; so does a term whose
+		 * factor underflows (its series is not summed: it may overflow).
+		 */
+		l2 += m * log1p(-z);
+		if (s3 != 0 && s4 != 0 && l1 > -700)
 			t1 = s1 * s2 * s3 * s4 * exp(l1) *
 				fit_hyp2f1_series(a, b, 1 - m, 1 - z);
-		if (s6 != 0 && s7 != 0)
-			t2 = s1 * s5 * s6 * s7 * exp(l2 + m * log1p(-z)) *
+		if (s6 != 0 && s7 != 0 && l2 > -700)
+			t2 = s1 * s5 * s6 * s7 * exp(l2) *
 				fit_hyp2f1_series(c - a, c - b, 1 + m, 1 - z);
 		if (isfinite(t1 + t2))
 			return t1 + t2;
