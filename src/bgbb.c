@@ -314,7 +314,6 @@ bgbb_final(PG_FUNCTION_ARGS)
 									-result.value, cells.customers, &result));
 }
 
-
 /*
  * S(gamma, d, m) = sum_{t=1}^m prod_{j=0}^{t-1} (d + j) / (gamma + d + j):
  * term by term for small m; for larger m the closed form

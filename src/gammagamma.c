@@ -193,7 +193,8 @@ gammagamma_final(PG_FUNCTION_ARGS)
  * a purchase of a customer with x repeat purchases of mean value
  * mean_spend, p (gamma + x mean_spend) / (p x + q - 1).  It is finite only
  * when p x + q > 1; a model with q <= 1 gives no finite value for a
- * customer without repeat purchases, which is an error.
+ * customer without repeat purchases, which is an error (so is a value
+ * beyond float8).
  */
 PG_FUNCTION_INFO_V1(gammagamma_expected_spend);
 Datum
@@ -202,6 +203,7 @@ gammagamma_expected_spend(PG_FUNCTION_ARGS)
 	int64		x = PG_GETARG_INT64(1);
 	double		mean_spend = PG_GETARG_FLOAT8(2);
 	double		gg[GAMMAGAMMA_NPARAMS];
+	double		spend;
 
 	fit_model_read(PG_GETARG_DATUM(0), "custseg.gammagamma", GAMMAGAMMA_NPARAMS,
 				   gammagamma_param_names, gg);
@@ -219,9 +221,15 @@ gammagamma_expected_spend(PG_FUNCTION_ARGS)
 	if (gg[0] * (double) x + gg[1] <= 1.0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("expected spend is infinite for x = " INT64_FORMAT " under a model with q = %g",
-						x, gg[1]),
-				 errhint("A Gamma-Gamma model with q <= 1 has no finite mean spend for a customer without repeat purchases; use a model fitted on more customers, or a fixed spend, for them.")));
+				 errmsg("expected spend is infinite for x = " INT64_FORMAT " under a model with p = %g, q = %g",
+						x, gg[0], gg[1]),
+				 errhint("The expected spend is finite only when p x + q > 1: a model with q <= 1 has none for customers without (or with few) repeat purchases. Use a model fitted on cleaner spend data, or a fixed spend, for them.")));
 
-	PG_RETURN_FLOAT8(fit_gammagamma_spend(gg, (double) x, mean_spend));
+	spend = fit_gammagamma_spend(gg, (double) x, mean_spend);
+	if (!isfinite(spend))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("expected spend is out of the range of float8"),
+				 errhint("Express mean_spend in a larger currency unit.")));
+	PG_RETURN_FLOAT8(spend);
 }

@@ -104,6 +104,7 @@ SELECT custseg.expected_spend(m, 2, 'NaN') FROM gg_model;
 SELECT custseg.expected_spend(m, 2, '-Infinity') FROM gg_model;
 SELECT custseg.expected_spend(m, 2, -3) FROM gg_model;
 SELECT custseg.expected_spend(m, 2, 0) FROM gg_model;
+SELECT custseg.expected_spend(m, 1000, 1e306) FROM gg_model;
 SELECT custseg.expected_spend(NULL::custseg.gammagamma, 2, 10) IS NULL AS null_model;
 SELECT custseg.expected_spend(ROW(1, 0.5, 10, 0, 1, true, 1)::custseg.gammagamma, 0, 0);
 SELECT round(custseg.expected_spend(ROW(1, 0.5, 10, 0, 1, true, 1)::custseg.gammagamma, 1, 20)::numeric, 4)
