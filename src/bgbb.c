@@ -452,7 +452,8 @@ bgbb_purchase_probability(PG_FUNCTION_ARGS)
 	int64		n = PG_GETARG_INT64(2);
 	double		params[BGBB_NPARAMS];
 	double		norm,
-				p;
+				p,
+				lterm = 0.0;
 	int64		i;
 
 	fit_model_read(PG_GETARG_DATUM(0), "custseg.bgbb", BGBB_NPARAMS, bgbb_param_names, params);
@@ -465,11 +466,27 @@ bgbb_purchase_probability(PG_FUNCTION_ARGS)
 	norm = bgbb_log_norm(params);
 	p = exp(bgbb_log_choose(n, k) + bgbb_lbeta(params[0] + k, params[1] + n - k)
 			+ bgbb_lbeta(params[2], params[3] + n) - norm);
+
+	/*
+	 * The terms of the sum, in logs: each from the one before by the ratio
+	 * (i + 1) / (i + 1 - k) * (beta + i - k) / (alpha + beta + i)
+	 * * (delta + i) / (gamma + delta + i + 1), and afresh from log Gamma
+	 * every 1024 steps so that rounding cannot pile up.  A term is a
+	 * probability: exp() of it cannot overflow.
+	 */
 	for (i = k; i < n; i++)
 	{
-		CHECK_FOR_INTERRUPTS();
-		p += exp(bgbb_log_choose(i, k) + bgbb_lbeta(params[0] + k, params[1] + i - k)
-				 + bgbb_lbeta(params[2] + 1.0, params[3] + i) - norm);
+		if ((i - k) % 1024 == 0)
+		{
+			CHECK_FOR_INTERRUPTS();
+			lterm = bgbb_log_choose(i, k) + bgbb_lbeta(params[0] + k, params[1] + i - k)
+				+ bgbb_lbeta(params[2] + 1.0, params[3] + i) - norm;
+		}
+		else
+			lterm += log((double) i / (double) (i - k)
+						 * (params[1] + i - 1 - k) / (params[0] + params[1] + i - 1)
+						 * (params[3] + i - 1) / (params[2] + params[3] + i));
+		p += exp(lterm);
 	}
 	PG_RETURN_FLOAT8(Min(p, 1.0));
 }

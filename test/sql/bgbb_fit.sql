@@ -110,6 +110,15 @@ SELECT abs(sum(custseg.purchase_probability(m, k, 20)) - 1) < 1e-12 AS sums_to_1
 	   custseg.purchase_probability(m, 0, 0) AS none_in_none
 FROM bb_model, generate_series(0, 20) k GROUP BY m;
 
+-- Over 3,000 opportunities (sums of more than 1,024 terms, the closed form
+-- of the expectation): the probabilities sum to 1 and their mean is the
+-- expected number of purchases.
+SELECT abs(sum(pk) - 1) < 1e-9 AS sums_to_1,
+	   abs(sum(k * pk) / custseg.expected_purchases(m, 3000) - 1) < 1e-9 AS mean_is_expectation
+FROM (SELECT m, k, custseg.purchase_probability(m, k, 3000) AS pk
+	  FROM bb_model, generate_series(0, 3000) k) s
+GROUP BY m;
+
 -- Heavy histories stay finite.
 SELECT custseg.expected_purchases(m, 100, 9000, 9990, 10000) BETWEEN 0 AND 100 AS finite_e,
 	   custseg.p_alive(m, 9000, 9990, 10000) BETWEEN 0 AND 1 AS finite_p_alive,
