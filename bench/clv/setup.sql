@@ -7,3 +7,8 @@ SELECT custseg.bgnbd_fit(x, t_x, t) AS model FROM bgnbd_customers;
 -- --spend draws their spend).
 CREATE TABLE gammagamma_model AS
 SELECT custseg.gammagamma_fit(x, mean_spend) AS gg FROM bgnbd_customers;
+-- The fit state alone (diagnostic): the aggregate of the BG/NBD fit
+-- without its final function.
+CREATE AGGREGATE fit_xtt_state(bigint, float8, float8) (
+	SFUNC = custseg.fit_xtt_accum, STYPE = custseg.fit_state,
+	COMBINEFUNC = custseg.fit_combine, PARALLEL = SAFE);
