@@ -364,6 +364,14 @@ bgbb_log_choose(double i, double k)
 	return lgamma(i + 1.0) - lgamma(k + 1.0) - lgamma(i - k + 1.0);
 }
 
+/* The parameters of the model, the first argument of every prediction. */
+static void
+bgbb_read_model(FunctionCallInfo fcinfo, double *params)
+{
+	fit_model_read(PG_GETARG_DATUM(0), "custseg.bgbb", BGBB_NPARAMS,
+				   bgbb_param_names, params);
+}
+
 /*
  * custseg.expected_purchases(bgbb, horizon, x, t_x, n): expected purchases
  * in the horizon opportunities after the n observed ones.
@@ -380,7 +388,7 @@ bgbb_expected_purchases(PG_FUNCTION_ARGS)
 	double		loglik,
 				lnum;
 
-	fit_model_read(PG_GETARG_DATUM(0), "custseg.bgbb", BGBB_NPARAMS, bgbb_param_names, params);
+	bgbb_read_model(fcinfo, params);
 	bgbb_check_count(horizon, "horizon", BGBB_HORIZON_HINT);
 	bgbb_check_history(x, t_x, n);
 
@@ -402,7 +410,7 @@ bgbb_expected_purchases_new(PG_FUNCTION_ARGS)
 	int64		horizon = PG_GETARG_INT64(1);
 	double		params[BGBB_NPARAMS];
 
-	fit_model_read(PG_GETARG_DATUM(0), "custseg.bgbb", BGBB_NPARAMS, bgbb_param_names, params);
+	bgbb_read_model(fcinfo, params);
 	bgbb_check_count(horizon, "horizon", BGBB_HORIZON_HINT);
 	PG_RETURN_FLOAT8(params[0] / (params[0] + params[1])
 					 * bgbb_survival_sum(params[2], params[3], (double) horizon));
@@ -423,7 +431,7 @@ bgbb_p_alive(PG_FUNCTION_ARGS)
 	double		loglik,
 				lnum;
 
-	fit_model_read(PG_GETARG_DATUM(0), "custseg.bgbb", BGBB_NPARAMS, bgbb_param_names, params);
+	bgbb_read_model(fcinfo, params);
 	bgbb_check_history(x, t_x, n);
 
 	loglik = bgbb_cell_loglik(params, x, t_x, n, 0.0, NULL);
@@ -456,7 +464,7 @@ bgbb_purchase_probability(PG_FUNCTION_ARGS)
 				lterm = 0.0;
 	int64		i;
 
-	fit_model_read(PG_GETARG_DATUM(0), "custseg.bgbb", BGBB_NPARAMS, bgbb_param_names, params);
+	bgbb_read_model(fcinfo, params);
 	bgbb_check_count(k, "k", "k is the number of purchases whose probability you want.");
 	bgbb_check_count(n, "n", "n is the number of opportunities.");
 	bgbb_check_opportunities(n);
