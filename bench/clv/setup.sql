@@ -3,10 +3,10 @@
 -- mean_spend).  Stores the models the timed queries apply.
 CREATE TABLE bgnbd_model AS
 SELECT custseg.bgnbd_fit(x, t_x, t) AS model FROM bgnbd_customers;
--- Gamma-Gamma parameters of the simulation (bench/simulate.pl --spend);
--- replace with custseg.gammagamma_fit once it exists.
+-- The Gamma-Gamma fit of the simulated repeat buyers (bench/simulate.pl
+-- --spend draws their spend).
 CREATE TABLE gammagamma_model AS
-SELECT ROW(6.25, 3.74, 15.44, 0, 0, true, 0)::custseg.gammagamma AS gg;
+SELECT custseg.gammagamma_fit(x, mean_spend) AS gg FROM bgnbd_customers;
 -- The fit state alone (diagnostic): the aggregate of the BG/NBD fit
 -- without its final function.
 CREATE AGGREGATE fit_xtt_state(bigint, float8, float8) (

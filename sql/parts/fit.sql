@@ -1,18 +1,6 @@
 
 -- CLV model fitting, shared by every model family: src/fit.c, docs/fit.md
 
--- The Gamma-Gamma spend model (src/gammagamma.c, docs/gammagamma.md);
--- created here so that the clv functions of every model can take it.
-CREATE TYPE custseg.gammagamma AS (
-	p float8,
-	q float8,
-	gamma float8,
-	log_likelihood float8,
-	customers bigint,
-	converged boolean,
-	iterations integer
-);
-
 -- State of the fit aggregates: the distinct customer cells (k1, k2, k3)
 -- with their weights.  Text form is JSON, exact, checked on input:
 -- {"kind":"xtt","cells":[[x,t_x,t,weight],...]}

@@ -1,0 +1,84 @@
+-- BG/BB: SQLSTATEs of every error of the predictions, the labels of the functions.
+BEGIN;
+SELECT plan(30);
+
+CREATE TEMP TABLE bbm AS SELECT ROW(1.2, 0.75, 0.66, 2.78, 0, 1, true, 1)::custseg.bgbb AS m;
+
+SELECT throws_ok($$SELECT custseg.expected_purchases(m, -1) FROM bbm$$,
+	'22023', 'horizon must not be negative', 'new customer: negative horizon');
+SELECT throws_ok($$SELECT custseg.expected_purchases(m, -5, 1, 1, 6) FROM bbm$$,
+	'22023', 'horizon must not be negative', 'negative horizon');
+SELECT throws_ok($$SELECT custseg.expected_purchases(m, 5, -1, 0, 6) FROM bbm$$,
+	'22023', 'x, t_x and n must not be negative', 'negative x');
+SELECT throws_ok($$SELECT custseg.expected_purchases(m, 5, 0, -1, 6) FROM bbm$$,
+	'22023', 'x, t_x and n must not be negative', 'negative t_x');
+SELECT throws_ok($$SELECT custseg.expected_purchases(m, 5, 0, 0, -6) FROM bbm$$,
+	'22023', 'x, t_x and n must not be negative', 'negative n');
+SELECT throws_ok($$SELECT custseg.expected_purchases(m, 5, 3, 2, 6) FROM bbm$$,
+	'22023', 'x, t_x and n must satisfy x <= t_x <= n, not x = 3, t_x = 2, n = 6', 'x > t_x');
+SELECT throws_ok($$SELECT custseg.p_alive(m, 3, 7, 6) FROM bbm$$,
+	'22023', 'x, t_x and n must satisfy x <= t_x <= n, not x = 3, t_x = 7, n = 6', 't_x > n');
+SELECT throws_ok($$SELECT custseg.p_alive(m, 0, 2, 6) FROM bbm$$,
+	'22023', 't_x must be 0 exactly when x is 0', 'last purchase without purchases');
+SELECT throws_ok($$SELECT custseg.p_alive(m, 2, 0, 6) FROM bbm$$,
+	'22023', 'x, t_x and n must satisfy x <= t_x <= n, not x = 2, t_x = 0, n = 6', 'purchases without a last one');
+SELECT throws_ok($$SELECT custseg.p_alive(m, 1, 1, 3000000000) FROM bbm$$,
+	'54000', 'n must be at most 2147483647, not 3000000000', 'too many opportunities');
+SELECT throws_ok($$SELECT custseg.purchase_probability(m, -1, 6) FROM bbm$$,
+	'22023', 'k must not be negative', 'negative k');
+SELECT throws_ok($$SELECT custseg.purchase_probability(m, 1, -1) FROM bbm$$,
+	'22023', 'n must not be negative', 'negative n');
+SELECT throws_ok($$SELECT custseg.purchase_probability(m, 1, 3000000000) FROM bbm$$,
+	'54000', 'n must be at most 2147483647, not 3000000000', 'purchase_probability: too many opportunities');
+SELECT throws_ok($$SELECT custseg.p_alive(ROW(1, 1, 0, 1, 0, 1, true, 1)::custseg.bgbb, 1, 1, 6)$$,
+	'22023', 'custseg.bgbb parameter gamma must be positive and finite, not 0', 'zero parameter in the model');
+SELECT throws_ok($$SELECT custseg.p_alive(ROW(1, 1, 'NaN', 1, 0, 1, true, 1)::custseg.bgbb, 1, 1, 6)$$,
+	'22023', 'custseg.bgbb parameter gamma must be positive and finite, not NaN', 'NaN parameter in the model');
+
+-- the fit
+SELECT throws_ok($$SELECT custseg.bgbb_fit(1, 2, 1)$$,
+	'22023', 'x, t_x and n must satisfy x <= t_x <= n, not x = 1, t_x = 2, n = 1', 'fit: t_x > n');
+SELECT throws_ok($$SELECT custseg.bgbb_fit(-1, 0, 1)$$,
+	'22023', 'x, t_x and n must not be negative', 'fit: negative x');
+SELECT throws_ok($$SELECT custseg.bgbb_fit(1, 1, 6, -2)$$,
+	'22023', 'weight must not be negative', 'fit: negative weight');
+SELECT throws_ok($$SELECT custseg.bgbb_final('{"kind":"bgbb","cells":[[1,1,3000000000,1]]}')$$,
+	'54000', 'n must be at most 2147483647, not 3000000000', 'fit: too many opportunities');
+SELECT is((SELECT custseg.bgbb_fit(1, 1, 6, 0)), NULL, 'fit: weight 0 is skipped');
+
+-- values that need no fit
+SELECT is((SELECT custseg.expected_purchases(m, 0, 2, 3, 6) FROM bbm), 0::float8, 'no future opportunity, no purchase');
+SELECT is((SELECT custseg.purchase_probability(m, 7, 6) FROM bbm), 0::float8, 'more purchases than opportunities');
+SELECT is((SELECT custseg.purchase_probability(m, 0, 0) FROM bbm), 1::float8, 'no opportunity: surely no purchase');
+SELECT ok((SELECT abs(custseg.expected_purchases(m, 1) - 1.2 / 1.95 * 2.78 / 3.44) < 1e-12 FROM bbm),
+	'one opportunity: E = alpha / (alpha + beta) * delta / (gamma + delta)');
+
+-- labels
+SELECT is((SELECT count(*)::int FROM pg_proc
+		   WHERE oid IN ('custseg.expected_purchases(custseg.bgbb, bigint, bigint, bigint, bigint)'::regprocedure,
+						 'custseg.expected_purchases(custseg.bgbb, bigint)'::regprocedure,
+						 'custseg.p_alive(custseg.bgbb, bigint, bigint, bigint)'::regprocedure,
+						 'custseg.purchase_probability(custseg.bgbb, bigint, bigint)'::regprocedure,
+						 'custseg.bgbb_final(custseg.fit_state)'::regprocedure)
+			 AND provolatile = 'i' AND proisstrict AND proparallel = 's'), 5,
+	'BG/BB functions are IMMUTABLE STRICT PARALLEL SAFE');
+SELECT is((SELECT count(*)::int FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+		   WHERE p.pronamespace = 'custseg'::regnamespace AND p.proname = 'bgbb_fit'
+			 AND a.aggcombinefn <> 0 AND p.proparallel = 's'
+			 AND a.aggtranstype = 'custseg.fit_state'::regtype), 2,
+	'both bgbb_fit aggregates combine, keep a custseg.fit_state and are PARALLEL SAFE');
+SELECT hasnt_function('custseg', 'bgbb_fit', ARRAY['custseg.customer_summary'],
+	'no summary form: a summary counts days, not opportunities');
+SELECT has_type('custseg', 'bgbb', 'type custseg.bgbb');
+SELECT is((SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
+		   WHERE attrelid = (SELECT typrelid FROM pg_type WHERE oid = 'custseg.bgbb'::regtype)
+			 AND attnum > 0),
+	ARRAY['alpha', 'beta', 'gamma', 'delta', 'log_likelihood', 'customers', 'converged', 'iterations'],
+	'fields of custseg.bgbb');
+SELECT ok((SELECT (custseg.bgbb_fit(x, t_x, 6, w)).converged
+		   FROM (VALUES (0::bigint, 0::bigint, 50::bigint), (1, 1, 20), (1, 4, 10), (2, 5, 12),
+						(3, 6, 15), (6, 6, 8), (4, 5, 9)) v(x, t_x, w)),
+	'a small fit converges');
+
+SELECT * FROM finish();
+ROLLBACK;
