@@ -235,29 +235,13 @@ bgbb_check_opportunities(int64 n)
 }
 
 /*
- * Reject a history that cannot happen, with the messages of the fit
- * aggregate (fit_bgbb_accum): negative counts, x > t_x, t_x > n, a last
- * purchase without purchases or purchases without a last one.
+ * Reject a history that cannot happen (the checks of the fit aggregate,
+ * fit_check_bgbb_customer) or that is too long to predict for.
  */
 static void
 bgbb_check_history(int64 x, int64 t_x, int64 n)
 {
-	if (x < 0 || t_x < 0 || n < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("x, t_x and n must not be negative"),
-				 errhint("x counts the opportunities with a purchase, t_x is the last of them, n the number of opportunities.")));
-	if (x > t_x || t_x > n)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("x, t_x and n must satisfy x <= t_x <= n, not x = " INT64_FORMAT ", t_x = " INT64_FORMAT ", n = " INT64_FORMAT,
-						x, t_x, n),
-				 errhint("x purchases need at least x opportunities up to the last purchase t_x, which is one of the n opportunities.")));
-	if ((x == 0) != (t_x == 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("t_x must be 0 exactly when x is 0"),
-				 errhint("t_x is the opportunity of the last purchase; without a purchase it is 0.")));
+	fit_check_bgbb_customer(x, t_x, n);
 	bgbb_check_opportunities(n);
 }
 

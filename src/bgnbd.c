@@ -717,7 +717,7 @@ bgnbd_clv_impl(FunctionCallInfo fcinfo, bool mbg)
 	Bgnbd		m;
 	BgnbdCustomer c;
 	double		gg[3],
-				mean_spend,
+				spend,
 				h,
 				rate,
 				margin = 1,
@@ -726,19 +726,8 @@ bgnbd_clv_impl(FunctionCallInfo fcinfo, bool mbg)
 	bgnbd_read(fcinfo, 0, mbg, &m);
 	bgnbd_model_arg(fcinfo, 1, 1, "custseg.gammagamma", 3,
 					gammagamma_param_names, gg);
-	if (gg[1] <= 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("custseg.gammagamma parameter q must be greater than 1 for a finite mean spend"),
-				 errhint("The Gamma-Gamma fit found spend too spread out for a mean; check the spend data.")));
 	bgnbd_customer(fcinfo, 2, &m, &c);
-	mean_spend = PG_GETARG_FLOAT8(5);
-	custseg_check_finite(mean_spend, "mean_spend");
-	if (mean_spend < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("mean_spend must not be negative"),
-				 errhint("mean_spend is the mean value of the customer's repeat purchases.")));
+	spend = fit_expected_spend(gg, (int64) c.x, PG_GETARG_FLOAT8(5));
 	h = bgnbd_horizon_arg(fcinfo, 6);
 	rate = PG_GETARG_FLOAT8(7);
 	if (PG_NARGS() > 8)
@@ -753,7 +742,7 @@ bgnbd_clv_impl(FunctionCallInfo fcinfo, bool mbg)
 	}
 	de = fit_discounted_purchases_scaled(bgnbd_expected_cond, &c, h, rate,
 										  m.alpha + c.t);
-	PG_RETURN_FLOAT8(bgnbd_check_result(margin * fit_gammagamma_spend(gg, c.x, mean_spend) * de,
+	PG_RETURN_FLOAT8(bgnbd_check_result(margin * spend * de,
 										"the CLV"));
 }
 

@@ -524,6 +524,27 @@ fit_check_customer(int64 x, double t_x, double t)
 				 errhint("A customer without repeat purchases has no time between first and last purchase.")));
 }
 
+void
+fit_check_bgbb_customer(int64 x, int64 t_x, int64 n)
+{
+	if (x < 0 || t_x < 0 || n < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("x, t_x and n must not be negative"),
+				 errhint("x counts the opportunities with a purchase, t_x is the last of them, n the number of opportunities.")));
+	if (x > t_x || t_x > n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("x, t_x and n must satisfy x <= t_x <= n, not x = " INT64_FORMAT ", t_x = " INT64_FORMAT ", n = " INT64_FORMAT,
+						x, t_x, n),
+				 errhint("x purchases need at least x opportunities up to the last purchase t_x, which is one of the n opportunities.")));
+	if ((x == 0) != (t_x == 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("t_x must be 0 exactly when x is 0"),
+				 errhint("t_x is the opportunity of the last purchase; without a purchase it is 0.")));
+}
+
 /* The x, t_x, t of argument 1: three arguments or a customer_summary. */
 static bool
 fit_xtt_args(FunctionCallInfo fcinfo, int64 *x, double *t_x, double *t)
@@ -596,22 +617,7 @@ fit_bgbb_accum(PG_FUNCTION_ARGS)
 
 	if (known)
 	{
-		if (x < 0 || t_x < 0 || n < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("x, t_x and n must not be negative"),
-					 errhint("x counts the opportunities with a purchase, t_x is the last of them, n the number of opportunities.")));
-		if (x > t_x || t_x > n)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("x, t_x and n must satisfy x <= t_x <= n, not x = " INT64_FORMAT ", t_x = " INT64_FORMAT ", n = " INT64_FORMAT,
-							x, t_x, n),
-					 errhint("x purchases need at least x opportunities up to the last purchase t_x, which is one of the n opportunities.")));
-		if ((x == 0) != (t_x == 0))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("t_x must be 0 exactly when x is 0"),
-					 errhint("t_x is the opportunity of the last purchase; without a purchase it is 0.")));
+		fit_check_bgbb_customer(x, t_x, n);
 		if (n > FIT_MAX_COUNT)
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),

@@ -71,6 +71,12 @@ extern void fit_state_cells(Datum state, FitKind kind, FitCells *cells);
 extern void fit_check_customer(int64 x, double t_x, double t);
 
 /*
+ * The same for one customer (x, t_x, n) of BG/BB: 0 <= x <= t_x <= n,
+ * t_x = 0 exactly when x = 0.  Errors 22023, each with a hint.
+ */
+extern void fit_check_bgbb_customer(int64 x, int64 t_x, int64 n);
+
+/*
  * The optimizer.  Minimizes f over theta[0 .. n-1] (n <= FIT_MAX_PARAMS);
  * the model files work in log-parameter space, theta = log(parameter), so
  * every parameter stays positive.  f returns the negative log-likelihood
@@ -185,15 +191,12 @@ extern double fit_trigamma(double x);
 extern double fit_hyp2f1(double a, double b, double c, double z);
 
 /*
- * Gamma-Gamma: the expected spend per purchase of a customer with x
- * repeat purchases of mean value mean_spend, for gg = (p, q, gamma):
- * (p (gamma + x mean_spend)) / (p x + q - 1).  The model needs q > 1 for a
- * finite mean; callers check it.
+ * Gamma-Gamma (gammagamma.c): the expected spend per purchase of a customer
+ * with x repeat purchases of mean value mean_spend, for gg = (p, q, gamma):
+ * p (gamma + x mean_spend) / (p x + q - 1).  Errors out (with the messages
+ * of custseg.expected_spend) when x < 0, when mean_spend is not finite or
+ * not positive for x > 0, and when p x + q <= 1 (no finite mean).
  */
-static inline double
-fit_gammagamma_spend(const double *gg, double x, double mean_spend)
-{
-	return gg[0] * (gg[2] + x * mean_spend) / (gg[0] * x + gg[1] - 1.0);
-}
+extern double fit_expected_spend(const double *gg, int64 x, double mean_spend);
 
 #endif							/* CUSTSEG_FIT_H */

@@ -189,24 +189,18 @@ gammagamma_final(PG_FUNCTION_ARGS)
 }
 
 /*
- * custseg.expected_spend(gammagamma, x, mean_spend): the expected value of
- * a purchase of a customer with x repeat purchases of mean value
- * mean_spend, p (gamma + x mean_spend) / (p x + q - 1).  It is finite only
- * when p x + q > 1; a model with q <= 1 gives no finite value for a
- * customer without repeat purchases, which is an error (so is a value
- * beyond float8).
+ * The expected value of a purchase of a customer with x repeat purchases of
+ * mean value mean_spend under gg = (p, q, gamma): p (gamma + x mean_spend) /
+ * (p x + q - 1).  It is finite only when p x + q > 1; a model with q <= 1
+ * gives no finite value for a customer without repeat purchases, which is
+ * an error (so is a value beyond float8).  Shared by expected_spend and the
+ * clv functions of every purchase model (fit.h).
  */
-PG_FUNCTION_INFO_V1(gammagamma_expected_spend);
-Datum
-gammagamma_expected_spend(PG_FUNCTION_ARGS)
+double
+fit_expected_spend(const double *gg, int64 x, double mean_spend)
 {
-	int64		x = PG_GETARG_INT64(1);
-	double		mean_spend = PG_GETARG_FLOAT8(2);
-	double		gg[GAMMAGAMMA_NPARAMS];
 	double		spend;
 
-	fit_model_read(PG_GETARG_DATUM(0), "custseg.gammagamma", GAMMAGAMMA_NPARAMS,
-				   gammagamma_param_names, gg);
 	if (x < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -225,11 +219,23 @@ gammagamma_expected_spend(PG_FUNCTION_ARGS)
 						x, gg[0], gg[1]),
 				 errhint("The expected spend is finite only when p x + q > 1: a model with q <= 1 has none for customers without (or with few) repeat purchases. Use a model fitted on cleaner spend data, or a fixed spend, for them.")));
 
-	spend = fit_gammagamma_spend(gg, (double) x, mean_spend);
+	spend = gg[0] * (gg[2] + (double) x * mean_spend) / (gg[0] * (double) x + gg[1] - 1.0);
 	if (!isfinite(spend))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("expected spend is out of the range of float8"),
 				 errhint("Express mean_spend in a larger currency unit.")));
-	PG_RETURN_FLOAT8(spend);
+	return spend;
+}
+
+/* custseg.expected_spend(gammagamma, x, mean_spend): fit_expected_spend. */
+PG_FUNCTION_INFO_V1(gammagamma_expected_spend);
+Datum
+gammagamma_expected_spend(PG_FUNCTION_ARGS)
+{
+	double		gg[GAMMAGAMMA_NPARAMS];
+
+	fit_model_read(PG_GETARG_DATUM(0), "custseg.gammagamma", GAMMAGAMMA_NPARAMS,
+				   gammagamma_param_names, gg);
+	PG_RETURN_FLOAT8(fit_expected_spend(gg, PG_GETARG_INT64(1), PG_GETARG_FLOAT8(2)));
 }

@@ -131,7 +131,9 @@ SELECT custseg.expected_purchases(ROW(1, 1, -1, 1, 0, 1, true, 1)::custseg.mbgnb
 SELECT custseg.expected_purchases(ROW(1, 1, 1, 'Infinity', 0, 1, true, 1)::custseg.bgnbd, 5);
 SELECT custseg.p_alive(NULL::custseg.bgnbd, 1, 1, 2) IS NULL AS strict;
 -- bad CLV arguments
-SELECT custseg.clv(m, ROW(6, 1, 15, 0, 1, true, 1)::custseg.gammagamma, 1, 1, 2, 10, 30, 0.1) FROM sim_serial;
+-- q <= 1: the mean spend is finite only for p x + q > 1 (as in expected_spend)
+SELECT custseg.clv(m, ROW(6, 1, 15, 0, 1, true, 1)::custseg.gammagamma, 0, 0, 2, 0, 30, 0.1) FROM sim_serial;
+SELECT custseg.clv(m, ROW(6, 1, 15, 0, 1, true, 1)::custseg.gammagamma, 1, 1, 2, 10, 30, 0.1) > 0 FROM sim_serial;
 SELECT custseg.clv(m, ROW(6, 3, 15, 0, 1, true, 1)::custseg.gammagamma, 1, 1, 2, -10, 30, 0.1) FROM sim_serial;
 SELECT custseg.clv(m, ROW(6, 3, 15, 0, 1, true, 1)::custseg.gammagamma, 1, 1, 2, 10, 30, -0.1) FROM sim_serial;
 SELECT custseg.clv(m, ROW(6, 3, 15, 0, 1, true, 1)::custseg.gammagamma, 1, 1, 2, 10, 30, 'NaN') FROM sim_serial;

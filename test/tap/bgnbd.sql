@@ -53,11 +53,11 @@ SELECT throws_ok($$SELECT custseg.p_alive(ROW(1, 1, 1, 0, 0, 1, true, 1)::custse
 	'custseg.mbgnbd parameter b must be positive and finite, not 0', 'model: zero parameter');
 SELECT throws_ok($$SELECT custseg.p_alive(ROW(1, 'NaN', 1, 1, 0, 1, true, 1)::custseg.bgnbd, 1, 1, 2)$$, '22023',
 	'custseg.bgnbd parameter alpha must be positive and finite, not NaN', 'model: NaN parameter');
-SELECT throws_ok($$SELECT custseg.clv(bg, ROW(6, 1, 15, 0, 1, true, 1)::custseg.gammagamma, 1, 1, 2, 10, 30, 0.1) FROM m$$, '22023',
-	'custseg.gammagamma parameter q must be greater than 1 for a finite mean spend', 'clv: q <= 1');
+SELECT throws_ok($$SELECT custseg.clv(bg, ROW(6, 1, 15, 0, 1, true, 1)::custseg.gammagamma, 0, 0, 2, 0, 30, 0.1) FROM m$$, '22003',
+	'expected spend is infinite for x = 0 under a model with p = 6, q = 1', 'clv: q <= 1 and no repeat purchase');
 SELECT throws_ok($$SELECT custseg.clv(bg, ROW(6, -3, 15, 0, 1, true, 1)::custseg.gammagamma, 1, 1, 2, 10, 30, 0.1) FROM m$$, '22023',
 	'custseg.gammagamma parameter q must be positive and finite, not -3', 'clv: negative q');
-SELECT throws_ok($$SELECT custseg.clv(bg, gg, 1, 1, 2, -10, 30, 0.1) FROM m$$, '22023', 'mean_spend must not be negative', 'clv: negative spend');
+SELECT throws_ok($$SELECT custseg.clv(bg, gg, 1, 1, 2, -10, 30, 0.1) FROM m$$, '22023', 'mean_spend must be positive for a customer with repeat purchases', 'clv: negative spend');
 SELECT throws_ok($$SELECT custseg.clv(bg, gg, 1, 1, 2, 'NaN', 30, 0.1) FROM m$$, '22023', 'mean_spend must not be NaN', 'clv: NaN spend');
 SELECT throws_ok($$SELECT custseg.clv(bg, gg, 1, 1, 2, 10, 30, -0.1) FROM m$$, '22023', 'annual_discount_rate must not be negative', 'clv: negative rate');
 SELECT throws_ok($$SELECT custseg.clv(mbg, gg, 1, 1, 2, 10, 30, 'Infinity') FROM m$$, '22003', 'annual_discount_rate must be finite', 'clv: infinite rate');
