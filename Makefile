@@ -8,7 +8,7 @@ OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 # dependency order, after a banner that refuses to run outside CREATE EXTENSION.
 # (They live in sql/parts/ because pg_regress would take ./sql/NAME.sql for
 # the test NAME.)
-SQL_PARTS = $(addprefix sql/parts/,header.sql summary.sql rfm.sql segments.sql fit.sql bgnbd.sql)
+SQL_PARTS = $(addprefix sql/parts/,header.sql summary.sql rfm.sql segments.sql fit.sql bgnbd.sql paretonbd.sql)
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 
 TESTS = $(sort $(wildcard test/sql/*.sql))
