@@ -687,7 +687,7 @@ fit_spend_accum(PG_FUNCTION_ARGS)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("mean_spend must be positive for a customer with repeat purchases"),
-						 errhint("The Gamma-Gamma model needs positive spend; leave out customers whose repeat purchases were refunded (WHERE mean_spend > 0).")));
+						 errhint("The Gamma-Gamma model needs positive spend; leave out customers whose repeat purchases were refunded (WHERE mean_spend > 0, or (summary).repeat_spend > 0).")));
 			if (x > FIT_MAX_COUNT)
 				ereport(ERROR,
 						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),

@@ -104,7 +104,7 @@ extern void fit_minimize(int n, double *theta, FitObjective f, void *arg,
  * 1e-6 max(1, |f|).
  */
 #define FIT_THETA_LIMIT	30.0
-#define FIT_THETA_EDGE	25.0
+#define FIT_THETA_EDGE	20.0
 
 /*
  * A fitted model as a composite value: its nparams parameters, then the

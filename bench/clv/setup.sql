@@ -7,3 +7,8 @@ SELECT custseg.bgnbd_fit(x, t_x, t) AS model FROM bgnbd_customers;
 -- replace with custseg.gammagamma_fit once it exists.
 CREATE TABLE gammagamma_model AS
 SELECT ROW(6.25, 3.74, 15.44, 0, 0, true, 0)::custseg.gammagamma AS gg;
+-- The fit state alone (diagnostic): the aggregate of the BG/NBD fit
+-- without its final function.
+CREATE AGGREGATE fit_xtt_state(bigint, float8, float8) (
+	SFUNC = custseg.fit_xtt_accum, STYPE = custseg.fit_state,
+	COMBINEFUNC = custseg.fit_combine, PARALLEL = SAFE);

@@ -26,6 +26,31 @@ SELECT fit_xtt_state(x, t_x, t) IS NULL AS all_null,
 FROM (VALUES (NULL::bigint, 1::float8, 2::float8)) v(x, t_x, t);
 SELECT fit_spend_state(0, 10) IS NULL AS only_x_0;
 
+-- The summary forms read repeat_purchases, active_days, age_days and
+-- repeat_spend; the BG/BB form without weight counts each row once.
+CREATE AGGREGATE fit_xtt_summary_state(custseg.customer_summary) (
+	SFUNC = custseg.fit_xtt_accum, STYPE = custseg.fit_state);
+CREATE AGGREGATE fit_spend_summary_state(custseg.customer_summary) (
+	SFUNC = custseg.fit_spend_accum, STYPE = custseg.fit_state);
+CREATE AGGREGATE fit_bgbb3_state(bigint, bigint, bigint) (
+	SFUNC = custseg.fit_bgbb_accum, STYPE = custseg.fit_state);
+CREATE TABLE fit_orders (customer int, d date, a numeric);
+INSERT INTO fit_orders VALUES
+	(1, '2020-01-01', 10), (1, '2020-01-11', 20), (1, '2020-01-21', 40),
+	(2, '2020-02-01', 5), (3, '2020-01-15', 7), (3, '2020-01-16', -7),
+	(4, '2020-01-01', 10), (4, '2020-01-05', 5), (4, '2020-01-06', -20);
+SELECT fit_xtt_summary_state(s), fit_spend_summary_state(s)
+FROM (SELECT customer, custseg.summarize(d, a, date '2020-03-01') AS s
+	  FROM fit_orders WHERE customer <> 4 GROUP BY customer) q;
+-- customer 4 refunded more than the repeat purchase: no positive spend
+SELECT fit_spend_summary_state(s)
+FROM (SELECT custseg.summarize(d, a, date '2020-03-01') AS s FROM fit_orders WHERE customer = 4) q;
+SELECT fit_bgbb3_state(x, t_x, n) FROM (VALUES (1, 1, 6), (1, 1, 6), (0, 0, 6), (NULL, 0, 6)) v(x, t_x, n);
+DROP TABLE fit_orders;
+DROP AGGREGATE fit_xtt_summary_state(custseg.customer_summary);
+DROP AGGREGATE fit_spend_summary_state(custseg.customer_summary);
+DROP AGGREGATE fit_bgbb3_state(bigint, bigint, bigint);
+
 -- Round trip, bit for bit, for awkward floats.
 SELECT s::text::custseg.fit_state::text = s::text AS round_trip, s::text
 FROM (SELECT fit_xtt_state(x, x * 0.1, 1e300) AS s
