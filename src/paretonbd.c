@@ -619,45 +619,45 @@ paretonbd_p_alive(PG_FUNCTION_ARGS)
  * (from expanding (beta + v)^-(s + 1) in powers of (1 - y) and of y).
  */
 
-/* The continued fraction of the incomplete beta function (DLMF 8.17.22). */
+/* One step of the modified Lentz method with numerator num; returns d c. */
+static inline double
+pnbd_lentz_step(double num, double *c, double *d)
+{
+	const double tiny = 1e-300;
+
+	*d = 1.0 + num * *d;
+	*c = 1.0 + num / *c;
+	if (fabs(*d) < tiny)
+		*d = tiny;
+	if (fabs(*c) < tiny)
+		*c = tiny;
+	*d = 1.0 / *d;
+	return *d * *c;
+}
+
+/*
+ * The continued fraction of the incomplete beta function (DLMF 8.17.22),
+ * 1 / (1 + d1 / (1 + d2 / (1 + ...))), by the modified Lentz method.
+ */
 static double
 pnbd_beta_cf(double a, double b, double y)
 {
-	const double tiny = 1e-300;
 	double		c = 1.0,
 				d = 1.0 - (a + b) * y / (a + 1.0),
 				f;
 	int			m;
 
-	if (fabs(d) < tiny)
-		d = tiny;
+	if (fabs(d) < 1e-300)
+		d = 1e-300;
 	d = 1.0 / d;
 	f = d;
 	for (m = 1; m < 100000; m++)
 	{
-		double		num,
-					delta;
+		double		delta;
 
-		/* even step */
-		num = m * (b - m) * y / ((a + 2 * m - 1) * (a + 2 * m));
-		d = 1.0 + num * d;
-		c = 1.0 + num / c;
-		if (fabs(d) < tiny)
-			d = tiny;
-		if (fabs(c) < tiny)
-			c = tiny;
-		d = 1.0 / d;
-		f *= d * c;
-		/* odd step */
-		num = -(a + m) * (a + b + m) * y / ((a + 2 * m) * (a + 2 * m + 1));
-		d = 1.0 + num * d;
-		c = 1.0 + num / c;
-		if (fabs(d) < tiny)
-			d = tiny;
-		if (fabs(c) < tiny)
-			c = tiny;
-		d = 1.0 / d;
-		delta = d * c;
+		f *= pnbd_lentz_step(m * (b - m) * y / ((a + 2 * m - 1) * (a + 2 * m)), &c, &d);
+		delta = pnbd_lentz_step(-(a + m) * (a + b + m) * y / ((a + 2 * m) * (a + 2 * m + 1)),
+								&c, &d);
 		f *= delta;
 		if (fabs(delta - 1.0) < 1e-16)
 			break;
@@ -823,7 +823,9 @@ paretonbd_clv(PG_FUNCTION_ARGS)
 					 errmsg("margin must not be negative"),
 					 errhint("margin is the share of revenue kept as profit, e.g. 0.3.")));
 	}
-	de = fit_discounted_purchases(pnbd_expected_cond, &c, h, rate);
+	/* E(h) is analytic in h but for h <= -(beta + t) */
+	de = fit_discounted_purchases_scaled(pnbd_expected_cond, &c, h, rate,
+										 c.p[PNBD_BETA] + c.t);
 	PG_RETURN_FLOAT8(pnbd_check_result(margin * fit_gammagamma_spend(gg, c.x, mean_spend) * de,
 									   "the CLV"));
 }
