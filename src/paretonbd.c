@@ -42,13 +42,11 @@
  */
 #include "postgres.h"
 
-#include <float.h>
 #include <math.h>
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "miscadmin.h"
-#include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/timestamp.h"
 
@@ -62,7 +60,7 @@
 
 /*
  * Most terms of one series.  The terms of F fall by a factor
- * z (b + k) / (c + k) each, so a series needs at most about 40 / (1 - z)
+ * z (b + k) / (c + k) each, so a series needs about 40 to 60 / (1 - z)
  * terms, many fewer when c is large against b (a heavy buyer with alpha <
  * beta); 1 - z = (m + u) / (M + u) is small only when alpha and beta differ
  * by a large factor.  A series sums up to 4,000,000 terms (some
@@ -361,12 +359,13 @@ pnbd_objective(const double *theta, double *grad, void *arg)
 }
 
 /*
- * custseg.paretonbd_final(custseg.fit_state) → custseg.paretonbd
+ * custseg.paretonbd_final(custseg.fit_state) -> custseg.paretonbd
  *
  * Starting point: r = s = 1 (exponentially spread rates), alpha from the
  * mean purchase rate (r / alpha = sum x / sum t) but within 1/100 to 100
  * mean observation times, beta the mean observation time (a mean lifetime
- * of about that).  NULL when no customer was aggregated.
+ * of about that); all within exp(+-FIT_THETA_EDGE).  NULL when no customer
+ * was aggregated.
  */
 PG_FUNCTION_INFO_V1(paretonbd_final);
 Datum
@@ -399,6 +398,8 @@ paretonbd_final(PG_FUNCTION_ARGS)
 	theta[PNBD_ALPHA] = log(Min(Max(sum_t / Max(sum_x, 1.0), mean_t / 100), mean_t * 100));
 	theta[PNBD_S] = 0.0;
 	theta[PNBD_BETA] = log(mean_t);
+	for (j = 0; j < PNBD_NPARAMS; j++)
+		theta[j] = Max(Min(theta[j], FIT_THETA_EDGE), -FIT_THETA_EDGE);
 
 	fit.cells = &cells;
 	fit.budget = 2e6 + 200.0 * cells.ncells;

@@ -27,6 +27,13 @@ SELECT round(d.r::numeric, 6) = round(w.r::numeric, 6) AS same_r,
 FROM (SELECT (custseg.paretonbd_fit(x, t_x * 7, t * 7)).* FROM pnbd_cdnow) d,
 	 (SELECT (custseg.paretonbd_fit(x, t_x, t)).* FROM pnbd_cdnow) w;
 
+-- Any unit: hours, years, and units a million times smaller or larger
+-- give the same weekly parameters.
+SELECT u, round(r::numeric, 6) AS r, round((alpha / u)::numeric, 5) AS alpha_weeks,
+	   round(s::numeric, 6) AS s, round((beta / u)::numeric, 5) AS beta_weeks, converged
+FROM (VALUES (168.0), (1 / 52.0), (1e-6), (1e6)) v(u),
+	 LATERAL (SELECT (custseg.paretonbd_fit(x, t_x * u, t * u)).* FROM pnbd_cdnow) f;
+
 -- The day summary built from the transactions with custseg.summarize
 -- (calibration ends 1997-09-30): the fit in days; divided by 7 it gives
 -- the weekly parameters (the published summary rounds weeks to 2 decimals).
