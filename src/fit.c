@@ -294,7 +294,10 @@ fit_state_append(FitStateExpanded *s, double k1, double k2, double k3, double w)
 
 	if (s->nraw == s->rawcap)
 	{
-		if (s->rawcap >= Max(FIT_RAW_MIN, s->ncells))
+		/* the buffer grows up to the size of the cell list, then merges */
+		int64		target = Max(FIT_RAW_MIN, s->ncells);
+
+		if (s->rawcap >= target)
 			fit_state_compact(s);
 		else if (s->raw == NULL)
 		{
@@ -304,7 +307,7 @@ fit_state_append(FitStateExpanded *s, double k1, double k2, double k3, double w)
 		}
 		else
 		{
-			s->rawcap *= 2;
+			s->rawcap = Min(2 * s->rawcap, target);
 			s->raw = repalloc_huge(s->raw, sizeof(FitCell) * s->rawcap);
 		}
 	}

@@ -126,8 +126,7 @@ extern void fit_model_read(Datum model, const char *model_name, int nparams,
  * Horizons.  A horizon is a number of days (float8) or an interval, which
  * counts as its length in seconds / 86400 with the convention of
  * extract(epoch FROM interval): 12 months are 365.25 days, any further
- * month 30 days.  Both reject negative,
- * NaN and infinite horizons.
+ * month 30 days.  Both reject negative, NaN and infinite horizons.
  */
 extern double fit_horizon_days(double days);
 extern double fit_interval_days(const Interval *horizon);
@@ -179,8 +178,9 @@ extern double fit_trigamma(double x);
  * Added: the Gauss hypergeometric function 2F1(a, b; c; z) for z < 1 and c
  * not 0 or a negative integer: its series, with the connection formula in
  * powers of 1 - z when z > 0.75 (and c - a - b is not within 1e-3 of an
- * integer) and Pfaff's transformation for z < 0.  Errors out (22003) when
- * the series does not converge.
+ * integer) and Pfaff's transformation for z < 0.  Errors out with 22023
+ * on NaN or infinite arguments, z >= 1 or such a c, and with 22003 when the
+ * series does not converge.
  */
 extern double fit_hyp2f1(double a, double b, double c, double z);
 

@@ -122,6 +122,15 @@ SELECT round(custseg.clv(m, gg, 2, 213.01, 272.02, 35.5, 365, 0)::numeric, 6) AS
 	   round(custseg.clv(m, gg, 2, 213.01, 272.02, 35.5, 365, 0.1, 0.3)::numeric, 6) AS clv_margin_30pct,
 	   round(custseg.clv(m, gg, 0, 0, 272.02, 0, interval '1 year', 0.1)::numeric, 6) AS clv_no_repeat
 FROM bg_weeks_times_7, gg;
+-- the same for MBG/NBD (weekly model, horizon in weeks here)
+SELECT round(custseg.clv(m, gg, 2, 30.43, 38.86, 35.5, 52, 0)::numeric, 6) =
+	   round((custseg.expected_purchases(m, 52, 2, 30.43, 38.86) *
+			  6.25 * (15.44 + 2 * 35.5) / (6.25 * 2 + 3.74 - 1))::numeric, 6) AS mbg_clv_undiscounted,
+	   custseg.clv(m, gg, 2, 30.43, 38.86, 35.5, 52, 0.1) < custseg.clv(m, gg, 2, 30.43, 38.86, 35.5, 52, 0)
+	   AS mbg_discounted_less,
+	   custseg.purchase_probability(m, 3, interval '10 days') = custseg.purchase_probability(m, 3, 10)
+	   AS mbg_interval_horizon
+FROM mbg_weeks, gg;
 CREATE FUNCTION simpson_de(m custseg.bgnbd, x bigint, t_x float8, t float8, h float8, rate float8)
 RETURNS float8 LANGUAGE sql AS $$
 	SELECT exp(-max(delta) * h) * custseg.expected_purchases(m, h, x, t_x, t) +

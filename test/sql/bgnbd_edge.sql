@@ -57,6 +57,20 @@ SELECT round(custseg.expected_purchases(m, 100, 4, 30, 60)::numeric, 10) =
 			  custseg.expected_purchases(ROW(0.5 + 4, 10 + 60, 0.3, 0.4 + 4, 0, 1, true, 1)::custseg.bgnbd, 100))::numeric, 10)
 	   AS posterior_form
 FROM (SELECT ROW(0.5, 10, 0.3, 0.4, 0, 1, true, 1)::custseg.bgnbd AS m) q;
+-- A fit with a + b < 1: 3,000 customers simulated with r 0.5, alpha 20,
+-- a 0.3, b 0.5 (test/data/README.md).
+CREATE TABLE sim_ab (x bigint, t_x float8, t float8);
+\copy sim_ab FROM 'test/data/bgnbd_sim_ab.tsv'
+SELECT (m).converged, (m).a + (m).b < 1 AS a_plus_b_below_1,
+	   round((m).r::numeric, 2) AS r, round((m).alpha::numeric, 1) AS alpha,
+	   round((m).a::numeric, 2) AS a, round((m).b::numeric, 2) AS b,
+	   round(custseg.expected_purchases(m, 365)::numeric, 4) AS new_customer_year,
+	   round(custseg.expected_purchases(m, 365, 5, 100, 200)::numeric, 4) AS customer_year,
+	   round(custseg.p_alive(m, 5, 100, 200)::numeric, 4) AS p_alive
+FROM (SELECT custseg.bgnbd_fit(x, t_x, t) AS m FROM sim_ab) q;
+SELECT (m).converged, (m).a + (m).b < 1 AS a_plus_b_below_1
+FROM (SELECT custseg.mbgnbd_fit(x, t_x, t) AS m FROM sim_ab) q;
+
 -- Data whose dropout probability hardly varies: a and b grow without bound
 -- (the Beta distribution narrows to a point) and the predictions stay finite.
 CREATE TABLE quitters AS
@@ -126,4 +140,4 @@ SELECT custseg.clv(m, ROW(6, 3, 'NaN', 0, 1, true, 1)::custseg.gammagamma, 1, 1,
 SELECT custseg.clv(m, ROW(6, 3, 15, 0, 1, true, 1)::custseg.gammagamma, 1, 1, 2, 10, 0, 0.1) AS zero_horizon
 FROM sim_serial;
 
-DROP TABLE heavy, quitters, cdnow, sim, sim_serial;
+DROP TABLE heavy, sim_ab, quitters, cdnow, sim, sim_serial;
