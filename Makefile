@@ -9,7 +9,8 @@ OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 # (They live in sql/parts/ because pg_regress would take ./sql/NAME.sql for
 # the test NAME.)
 SQL_PARTS = $(addprefix sql/parts/,header.sql summary.sql rfm.sql segments.sql \
-	fit.sql gammagamma.sql bgnbd.sql bgbb.sql clv.sql kmeans.sql holdout.sql views.sql)
+	fit.sql gammagamma.sql bgnbd.sql paretonbd.sql bgbb.sql clv.sql \
+	kmeans.sql holdout.sql views.sql)
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 
 TESTS = $(sort $(wildcard test/sql/*.sql))

@@ -46,10 +46,8 @@
 #include <math.h>
 
 #include "access/htup_details.h"
-#include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
-#include "utils/timestamp.h"
 
 #include "fit.h"
 
@@ -57,7 +55,6 @@
 #define BGNBD_MAX_ITERATIONS	500
 
 static const char *const bgnbd_param_names[BGNBD_NPARAMS] = {"r", "alpha", "a", "b"};
-static const char *const gammagamma_param_names[3] = {"p", "q", "gamma"};
 
 /* A model: its parameters and which of the two it is. */
 typedef struct Bgnbd
@@ -347,73 +344,18 @@ mbgnbd_final(PG_FUNCTION_ARGS)
  * ----------------------------------------------------------------
  */
 
-/*
- * The model arguments of a call site, read once: the bytes of the last
- * model datum of each argument are kept with its parameters, and a row
- * with the same bytes (the usual case: one stored model for every
- * customer) skips reading it again.
- */
-#define BGNBD_CACHE_BYTES	256
-
-typedef struct BgnbdCacheSlot
-{
-	uint32		len;			/* 0: empty */
-	char		bytes[BGNBD_CACHE_BYTES];
-	double		params[BGNBD_NPARAMS];
-} BgnbdCacheSlot;
-
-static void
-bgnbd_model_arg(FunctionCallInfo fcinfo, int argno, int slot,
-				const char *name, int nparams, const char *const *param_names,
-				double *params)
-{
-	BgnbdCacheSlot *cache = (BgnbdCacheSlot *) fcinfo->flinfo->fn_extra;
-	HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(argno);
-	uint32		len = HeapTupleHeaderGetDatumLength(row);
-	BgnbdCacheSlot *c;
-
-	if (cache == NULL)
-	{
-		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt,
-									   2 * sizeof(BgnbdCacheSlot));
-		fcinfo->flinfo->fn_extra = cache;
-	}
-	c = &cache[slot];
-	if (c->len == len && memcmp(c->bytes, row, len) == 0)
-	{
-		memcpy(params, c->params, sizeof(double) * nparams);
-		return;
-	}
-	fit_model_read(PointerGetDatum(row), name, nparams, param_names, params);
-	if (len <= BGNBD_CACHE_BYTES)
-	{
-		memcpy(c->bytes, row, len);
-		memcpy(c->params, params, sizeof(double) * nparams);
-		c->len = len;
-	}
-}
-
 static void
 bgnbd_read(FunctionCallInfo fcinfo, int argno, bool mbg, Bgnbd *model)
 {
 	double		p[BGNBD_NPARAMS];
 
-	bgnbd_model_arg(fcinfo, argno, 0, bgnbd_type_name(mbg), BGNBD_NPARAMS,
+	fit_model_arg(fcinfo, argno, FIT_SLOT_MODEL, bgnbd_type_name(mbg), BGNBD_NPARAMS,
 					bgnbd_param_names, p);
 	model->r = p[0];
 	model->alpha = p[1];
 	model->a = p[2];
 	model->b = p[3];
 	model->mbg = mbg;
-}
-
-/* The horizon argument argno: days (float8) or an interval. */
-static double
-bgnbd_horizon_arg(FunctionCallInfo fcinfo, int argno)
-{
-	if (get_fn_expr_argtype(fcinfo->flinfo, argno) == INTERVALOID)
-		return fit_interval_days(PG_GETARG_INTERVAL_P(argno));
-	return fit_horizon_days(PG_GETARG_FLOAT8(argno));
 }
 
 /*
@@ -564,17 +506,6 @@ bgnbd_customer(FunctionCallInfo fcinfo, int argno, const Bgnbd *m,
 					  m->b + c->x + (m->mbg ? 1 : 0));
 }
 
-static double
-bgnbd_check_result(double v, const char *what)
-{
-	if (!isfinite(v))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("%s is out of the range of float8", what),
-				 errhint("The model parameters or the horizon are too extreme.")));
-	return v;
-}
-
 /* expected_purchases(model, horizon, x, t_x, t) */
 static Datum
 bgnbd_expected_purchases_impl(FunctionCallInfo fcinfo, bool mbg)
@@ -584,9 +515,9 @@ bgnbd_expected_purchases_impl(FunctionCallInfo fcinfo, bool mbg)
 	double		h;
 
 	bgnbd_read(fcinfo, 0, mbg, &m);
-	h = bgnbd_horizon_arg(fcinfo, 1);
+	h = fit_horizon_arg(fcinfo, 1);
 	bgnbd_customer(fcinfo, 2, &m, &c);
-	PG_RETURN_FLOAT8(bgnbd_check_result(bgnbd_expected_cond(h, &c),
+	PG_RETURN_FLOAT8(fit_check_result(bgnbd_expected_cond(h, &c),
 										"the expected number of purchases"));
 }
 
@@ -599,12 +530,12 @@ bgnbd_expected_purchases_new_impl(FunctionCallInfo fcinfo, bool mbg)
 				e;
 
 	bgnbd_read(fcinfo, 0, mbg, &m);
-	h = bgnbd_horizon_arg(fcinfo, 1);
+	h = fit_horizon_arg(fcinfo, 1);
 	if (mbg)
 		e = m.b / (m.a + m.b) * bgnbd_expected_new(m.r, m.alpha, m.a, m.b + 1, h);
 	else
 		e = bgnbd_expected_new(m.r, m.alpha, m.a, m.b, h);
-	PG_RETURN_FLOAT8(bgnbd_check_result(e, "the expected number of purchases"));
+	PG_RETURN_FLOAT8(fit_check_result(e, "the expected number of purchases"));
 }
 
 /* p_alive(model, x, t_x, t) */
@@ -642,7 +573,7 @@ bgnbd_purchase_probability_impl(FunctionCallInfo fcinfo, bool mbg)
 
 	bgnbd_read(fcinfo, 0, mbg, &m);
 	n = PG_GETARG_INT64(1);
-	t = bgnbd_horizon_arg(fcinfo, 2);
+	t = fit_horizon_arg(fcinfo, 2);
 	if (n < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -716,34 +647,15 @@ bgnbd_clv_impl(FunctionCallInfo fcinfo, bool mbg)
 {
 	Bgnbd		m;
 	BgnbdCustomer c;
-	double		gg[3],
-				spend,
-				h,
-				rate,
-				margin = 1,
-				de;
+	FitClvArgs	args;
+	double		de;
 
 	bgnbd_read(fcinfo, 0, mbg, &m);
-	bgnbd_model_arg(fcinfo, 1, 1, "custseg.gammagamma", 3,
-					gammagamma_param_names, gg);
 	bgnbd_customer(fcinfo, 2, &m, &c);
-	spend = fit_expected_spend(gg, (int64) c.x, PG_GETARG_FLOAT8(5));
-	h = bgnbd_horizon_arg(fcinfo, 6);
-	rate = PG_GETARG_FLOAT8(7);
-	if (PG_NARGS() > 8)
-	{
-		margin = PG_GETARG_FLOAT8(8);
-		custseg_check_finite(margin, "margin");
-		if (margin < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("margin must not be negative"),
-					 errhint("margin is the share of revenue kept as profit, e.g. 0.3.")));
-	}
-	de = fit_discounted_purchases_scaled(bgnbd_expected_cond, &c, h, rate,
-										  m.alpha + c.t);
-	PG_RETURN_FLOAT8(bgnbd_check_result(margin * spend * de,
-										"the CLV"));
+	fit_clv_args(fcinfo, PG_GETARG_INT64(2), &args);
+	de = fit_discounted_purchases_scaled(bgnbd_expected_cond, &c, args.horizon,
+										  args.rate, m.alpha + c.t);
+	PG_RETURN_FLOAT8(fit_check_result(args.margin * args.spend * de, "the CLV"));
 }
 
 /* One SQL-callable function per model for each of the implementations. */

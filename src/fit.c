@@ -32,6 +32,7 @@
 #include <stdarg.h>
 
 #include "access/htup_details.h"
+#include "catalog/pg_type.h"
 #include "common/shortest_dec.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
@@ -41,6 +42,7 @@
 #include "utils/expandeddatum.h"
 #include "utils/float.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "fit.h"
 
@@ -1403,6 +1405,66 @@ fit_model_read(Datum model, const char *model_name, int nparams,
 	}
 }
 
+const char *const fit_gammagamma_param_names[3] = {"p", "q", "gamma"};
+
+/*
+ * The model arguments of a call site, read once: the bytes of the last
+ * model datum of each slot are kept with its parameters, and a row with the
+ * same bytes (the usual case: one stored model for every customer) skips
+ * reading it again.
+ */
+#define FIT_CACHE_SLOTS	2
+#define FIT_CACHE_BYTES	256
+
+typedef struct FitCacheSlot
+{
+	uint32		len;			/* 0: empty */
+	char		bytes[FIT_CACHE_BYTES];
+	double		params[FIT_MAX_PARAMS];
+} FitCacheSlot;
+
+void
+fit_model_arg(FunctionCallInfo fcinfo, int argno, int slot,
+			  const char *model_name, int nparams,
+			  const char *const *param_names, double *params)
+{
+	FitCacheSlot *cache = (FitCacheSlot *) fcinfo->flinfo->fn_extra;
+	HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(argno);
+	uint32		len = HeapTupleHeaderGetDatumLength(row);
+	FitCacheSlot *c;
+
+	Assert(slot >= 0 && slot < FIT_CACHE_SLOTS && nparams <= FIT_MAX_PARAMS);
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt,
+									   FIT_CACHE_SLOTS * sizeof(FitCacheSlot));
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	c = &cache[slot];
+	if (c->len == len && memcmp(c->bytes, row, len) == 0)
+	{
+		memcpy(params, c->params, sizeof(double) * nparams);
+		return;
+	}
+	fit_model_read(PointerGetDatum(row), model_name, nparams, param_names, params);
+	if (len <= FIT_CACHE_BYTES)
+	{
+		memcpy(c->bytes, row, len);
+		memcpy(c->params, params, sizeof(double) * nparams);
+		c->len = len;
+	}
+}
+
+double
+fit_check_result(double value, const char *what)
+{
+	if (!isfinite(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s is out of the range of float8", what),
+				 errhint("The model parameters or the horizon are too extreme.")));
+	return value;
+}
 
 /* ----------------------------------------------------------------
  *		Horizons and discounting
@@ -1432,6 +1494,37 @@ fit_interval_days(const Interval *horizon)
 		(double) (horizon->month % MONTHS_PER_YEAR) * DAYS_PER_MONTH * SECS_PER_DAY +
 		(double) horizon->day * SECS_PER_DAY;
 	return fit_horizon_days(seconds / SECS_PER_DAY);
+}
+
+double
+fit_horizon_arg(FunctionCallInfo fcinfo, int argno)
+{
+	if (get_fn_expr_argtype(fcinfo->flinfo, argno) == INTERVALOID)
+		return fit_interval_days(PG_GETARG_INTERVAL_P(argno));
+	return fit_horizon_days(PG_GETARG_FLOAT8(argno));
+}
+
+void
+fit_clv_args(FunctionCallInfo fcinfo, int64 x, FitClvArgs *args)
+{
+	double		gg[3];
+
+	fit_model_arg(fcinfo, 1, FIT_SLOT_SPEND, "custseg.gammagamma", 3,
+				  fit_gammagamma_param_names, gg);
+	args->spend = fit_expected_spend(gg, x, PG_GETARG_FLOAT8(5));
+	args->horizon = fit_horizon_arg(fcinfo, 6);
+	args->rate = PG_GETARG_FLOAT8(7);
+	args->margin = 1.0;
+	if (PG_NARGS() > 8)
+	{
+		args->margin = PG_GETARG_FLOAT8(8);
+		custseg_check_finite(args->margin, "margin");
+		if (args->margin < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("margin must not be negative"),
+					 errhint("margin is the share of revenue kept as profit, e.g. 0.3.")));
+	}
 }
 
 /*

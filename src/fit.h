@@ -129,6 +129,29 @@ extern void fit_model_read(Datum model, const char *model_name, int nparams,
 						   const char *const *param_names, double *params);
 
 /*
+ * fit_model_arg: fit_model_read of the model in argument argno of a
+ * prediction function, cached in fn_extra for the call site (a query that
+ * scores every customer with one stored model reads it once).  Each model
+ * argument of a function has its own slot: FIT_SLOT_MODEL for the purchase
+ * model, FIT_SLOT_SPEND for the Gamma-Gamma model of clv().
+ */
+#define FIT_SLOT_MODEL	0
+#define FIT_SLOT_SPEND	1
+
+extern void fit_model_arg(FunctionCallInfo fcinfo, int argno, int slot,
+						  const char *model_name, int nparams,
+						  const char *const *param_names, double *params);
+
+/* The names of the parameters of custseg.gammagamma: p, q, gamma. */
+extern const char *const fit_gammagamma_param_names[3];
+
+/*
+ * The checks of a prediction's result: an error (22003) naming "what" when
+ * it is not finite, else the value.
+ */
+extern double fit_check_result(double value, const char *what);
+
+/*
  * Horizons.  A horizon is a number of days (float8) or an interval, which
  * counts as its length in seconds / 86400 with the convention of
  * extract(epoch FROM interval): 12 months are 365.25 days, any further
@@ -136,6 +159,9 @@ extern void fit_model_read(Datum model, const char *model_name, int nparams,
  */
 extern double fit_horizon_days(double days);
 extern double fit_interval_days(const Interval *horizon);
+
+/* The horizon argument argno of a prediction: float8 days or an interval. */
+extern double fit_horizon_arg(FunctionCallInfo fcinfo, int argno);
 
 /*
  * Discounting (custseg.clv).  With the annual discount rate d, money at
@@ -151,6 +177,22 @@ extern double fit_interval_days(const Interval *horizon);
  * Gauss-Legendre quadrature on the second form; expected(t, arg) supplies
  * E(t).  CLV = margin * expected spend per purchase * DE(H).
  */
+/*
+ * The arguments every clv() shares, after (model, gammagamma, x, t_x, t):
+ * mean_spend (argument 5), horizon (6), annual_discount_rate (7) and the
+ * optional margin (8, default 1, finite and not negative), read and checked;
+ * spend is fit_expected_spend of the customer with x repeat purchases.
+ */
+typedef struct FitClvArgs
+{
+	double		spend;
+	double		horizon;
+	double		rate;
+	double		margin;
+} FitClvArgs;
+
+extern void fit_clv_args(FunctionCallInfo fcinfo, int64 x, FitClvArgs *args);
+
 typedef double (*FitExpected) (double t, void *arg);
 
 extern double fit_discounted_purchases(FitExpected expected, void *arg,

@@ -31,7 +31,6 @@
 #define GAMMAGAMMA_NPARAMS 3
 #define GAMMAGAMMA_MAX_ITERATIONS 500
 
-static const char *const gammagamma_param_names[GAMMAGAMMA_NPARAMS] = {"p", "q", "gamma"};
 
 /* The customers who share a number of repeat purchases x. */
 typedef struct GammaGammaGroup
@@ -236,6 +235,6 @@ gammagamma_expected_spend(PG_FUNCTION_ARGS)
 	double		gg[GAMMAGAMMA_NPARAMS];
 
 	fit_model_read(PG_GETARG_DATUM(0), "custseg.gammagamma", GAMMAGAMMA_NPARAMS,
-				   gammagamma_param_names, gg);
+				   fit_gammagamma_param_names, gg);
 	PG_RETURN_FLOAT8(fit_expected_spend(gg, PG_GETARG_INT64(1), PG_GETARG_FLOAT8(2)));
 }
