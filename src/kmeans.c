@@ -1173,6 +1173,8 @@ km_update_centers(const KmData *data, int k, int32 *labels, float8 *centers,
 				far = dd;
 				pick = i;
 			}
+			if ((i & 0xffff) == 0)
+				CHECK_FOR_INTERRUPTS();
 		}
 		if (pick < 0)			/* cannot happen: k <= n */
 			elog(ERROR, "no point to move into empty cluster %d", c + 1);
