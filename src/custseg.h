@@ -4,7 +4,8 @@
  *	  Helpers shared by every part of the custseg extension.
  *
  * Each concept lives in its own file: summary.c (per-customer order
- * summaries), rfm.c (RFM thresholds and scores), segments.c (segment maps).
+ * summaries), rfm.c (RFM thresholds and scores), segments.c (segment maps),
+ * kmeans.c, holdout.c.
  * What more than one of them needs is declared here.
  *
  *-------------------------------------------------------------------------
@@ -71,5 +72,37 @@ extern void custseg_row_fields(HeapTupleHeader row, int n, const int *attnums,
  * is NULL.
  */
 extern bool custseg_summary_rfm(Datum summary, double *values);
+
+/*
+ * Reading the JSON text forms of custseg's state types (custseg.c): a
+ * cursor over the input, with the SQL type name and the hint (or NULL) of
+ * the "malformed ... literal" error.  custseg_parse_fail reports it with a
+ * printf-style detail.  accept and expect skip white space before one
+ * character; a number is strict JSON and a finite float8 (-0 read as 0); a
+ * string has no escapes and at most 31 bytes.  custseg_parse_key reads
+ * '"key":' (or the closing brace: -1), the key one of keys[], not seen
+ * before; custseg_parse_end checks that nothing follows the object and
+ * that every key was seen.
+ */
+typedef struct CustsegParser
+{
+	const char *input;			/* the whole input */
+	const char *p;				/* next character to read */
+	const char *type_name;		/* e.g. "custseg.kmeans_state" */
+	const char *hint;			/* errhint of every error, or NULL */
+} CustsegParser;
+
+extern void custseg_parse_fail(CustsegParser *ps, const char *fmt,...)
+			pg_attribute_printf(2, 3) pg_attribute_noreturn();
+extern int	custseg_parse_pos(CustsegParser *ps);
+extern void custseg_skip_space(CustsegParser *ps);
+extern bool custseg_accept(CustsegParser *ps, char c);
+extern void custseg_expect(CustsegParser *ps, char c);
+extern float8 custseg_parse_number(CustsegParser *ps);
+extern void custseg_parse_string(CustsegParser *ps, char *buf);
+extern int	custseg_parse_key(CustsegParser *ps, const char *const *keys, int nkeys,
+							  bool *seen, bool first);
+extern void custseg_parse_end(CustsegParser *ps, const char *const *keys, int nkeys,
+							  bool *seen);
 
 #endif							/* CUSTSEG_H */

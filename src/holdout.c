@@ -473,8 +473,16 @@ student_t_upper(float8 t, float8 df)
 	/* x^a y^b / B(a, b), log B(a, 1/2) = log Gamma(1/2) - log_gamma_half_ratio(a) */
 	front = exp(a * log_x - b * log1p(s) -
 				(0.57236494292470008707 - log_gamma_half_ratio(a)));
-	if (x < (a + 1.0) / (a + b + 2.0))
-		return 0.5 * front * beta_continued_fraction(a, b, x) / a;
+
+	/*
+	 * The fraction in x converges for x < (a + 1) / (a + b + 2), that is for
+	 * r > (b + 1) / (a + 1): decided on r, because with many degrees of
+	 * freedom x and that bound both round to 1.  Where x^a underflows the
+	 * tail is 0, and the fraction (whose terms overflow for a above 1e154)
+	 * is not needed.
+	 */
+	if (r * (a + 1.0) > b + 1.0)
+		return front == 0.0 ? 0.0 : 0.5 * front * beta_continued_fraction(a, b, x) / a;
 	return 0.5 * (1.0 - front * beta_continued_fraction(b, a, y) / b);
 }
 

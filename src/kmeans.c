@@ -48,7 +48,6 @@
 #include "common/shortest_dec.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
-#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -1174,6 +1173,8 @@ km_update_centers(const KmData *data, int k, int32 *labels, float8 *centers,
 				far = dd;
 				pick = i;
 			}
+			if ((i & 0xffff) == 0)
+				CHECK_FOR_INTERRUPTS();
 		}
 		if (pick < 0)			/* cannot happen: k <= n */
 			elog(ERROR, "no point to move into empty cluster %d", c + 1);
@@ -2010,34 +2011,6 @@ kmeans_assign(PG_FUNCTION_ARGS)
  * ----------------------------------------------------------------
  */
 
-typedef struct KmParser
-{
-	const char *input;
-	const char *p;
-} KmParser;
-
-static void km_parse_fail(KmParser *ps, const char *fmt,...)
-			pg_attribute_printf(2, 3) pg_attribute_noreturn();
-
-static void
-km_parse_fail(KmParser *ps, const char *fmt,...)
-{
-	char		detail[256];
-	va_list		args;
-	int			len = strlen(ps->input);
-	int			shown = pg_mbcliplen(ps->input, len, 60);
-
-	va_start(args, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, args);
-	va_end(args);
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("malformed custseg.kmeans_state literal: \"%.*s%s\"",
-					shown, ps->input, len > shown ? "..." : ""),
-			 errdetail("%s", detail),
-			 errhint("Use the text of a custseg.kmeans_state value, unchanged.")));
-}
-
 /* A well-formed state whose content is not valid. */
 static void km_state_invalid(const char *fmt,...)
 			pg_attribute_printf(1, 2) pg_attribute_noreturn();
@@ -2058,94 +2031,16 @@ km_state_invalid(const char *fmt,...)
 			 errhint("Use the text of a custseg.kmeans_state value, unchanged.")));
 }
 
-static int
-km_parse_pos(KmParser *ps)
-{
-	return (int) (ps->p - ps->input) + 1;
-}
-
-static void
-km_skip_space(KmParser *ps)
-{
-	while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r')
-		ps->p++;
-}
-
-/* Skip white space; true and consume c if it comes next. */
-static bool
-km_accept(KmParser *ps, char c)
-{
-	km_skip_space(ps);
-	if (*ps->p != c)
-		return false;
-	ps->p++;
-	return true;
-}
-
-static void
-km_expect(KmParser *ps, char c)
-{
-	if (!km_accept(ps, c))
-		km_parse_fail(ps, "Expected \"%c\" at character %d.", c, km_parse_pos(ps));
-}
-
-/* A JSON number (strict JSON syntax) that is a finite float8. */
-static float8
-km_parse_number(KmParser *ps)
-{
-	const char *s;
-	char	   *end;
-	float8		v;
-
-	km_skip_space(ps);
-	s = ps->p;
-	if (*s == '-')
-		s++;
-	if (!isdigit((unsigned char) *s))
-		km_parse_fail(ps, "Expected a number at character %d.", km_parse_pos(ps));
-	if (*s == '0')
-		s++;
-	else
-		while (isdigit((unsigned char) *s))
-			s++;
-	if (*s == '.')
-	{
-		s++;
-		if (!isdigit((unsigned char) *s))
-			km_parse_fail(ps, "Malformed number at character %d.", km_parse_pos(ps));
-		while (isdigit((unsigned char) *s))
-			s++;
-	}
-	if (*s == 'e' || *s == 'E')
-	{
-		s++;
-		if (*s == '+' || *s == '-')
-			s++;
-		if (!isdigit((unsigned char) *s))
-			km_parse_fail(ps, "Malformed number at character %d.", km_parse_pos(ps));
-		while (isdigit((unsigned char) *s))
-			s++;
-	}
-	errno = 0;
-	v = strtod(ps->p, &end);
-	if (end != s)
-		km_parse_fail(ps, "Malformed number at character %d.", km_parse_pos(ps));
-	if (isinf(v))
-		km_parse_fail(ps, "Number out of range at character %d.", km_parse_pos(ps));
-	ps->p = s;
-	return v + 0.0;				/* -0 becomes 0 */
-}
-
 /* A JSON integer between min and max. */
 static int64
-km_parse_integer(KmParser *ps, int64 min, int64 max)
+km_parse_integer(CustsegParser *ps, int64 min, int64 max)
 {
 	bool		neg = false;
 	int64		v = 0;
 	int			pos;
 
-	km_skip_space(ps);
-	pos = km_parse_pos(ps);
+	custseg_skip_space(ps);
+	pos = custseg_parse_pos(ps);
 	if (*ps->p == '-')
 	{
 		neg = true;
@@ -2153,27 +2048,27 @@ km_parse_integer(KmParser *ps, int64 min, int64 max)
 	}
 	if (!isdigit((unsigned char) *ps->p) ||
 		(ps->p[0] == '0' && isdigit((unsigned char) ps->p[1])))
-		km_parse_fail(ps, "Expected an integer at character %d.", pos);
+		custseg_parse_fail(ps, "Expected an integer at character %d.", pos);
 	while (isdigit((unsigned char) *ps->p))
 	{
 		if (v > (PG_INT64_MAX - 9) / 10)
-			km_parse_fail(ps, "Integer out of range at character %d.", pos);
+			custseg_parse_fail(ps, "Integer out of range at character %d.", pos);
 		v = v * 10 + (*ps->p - '0');
 		ps->p++;
 	}
 	if (*ps->p == '.' || *ps->p == 'e' || *ps->p == 'E')
-		km_parse_fail(ps, "Expected an integer at character %d.", pos);
+		custseg_parse_fail(ps, "Expected an integer at character %d.", pos);
 	if (neg)
 		v = -v;
 	if (v < min || v > max)
-		km_parse_fail(ps, "Integer out of range at character %d.", pos);
+		custseg_parse_fail(ps, "Integer out of range at character %d.", pos);
 	return v;
 }
 
 static bool
-km_parse_bool(KmParser *ps)
+km_parse_bool(CustsegParser *ps)
 {
-	km_skip_space(ps);
+	custseg_skip_space(ps);
 	if (strncmp(ps->p, "true", 4) == 0)
 	{
 		ps->p += 4;
@@ -2184,45 +2079,12 @@ km_parse_bool(KmParser *ps)
 		ps->p += 5;
 		return false;
 	}
-	km_parse_fail(ps, "Expected true or false at character %d.", km_parse_pos(ps));
+	custseg_parse_fail(ps, "Expected true or false at character %d.", custseg_parse_pos(ps));
 }
 
 static const char *const km_state_keys[] =
 {"k_min", "k_max", "seed", "max_iter", "log_features", "customers", "points"};
 #define KM_NKEYS 7
-
-/* The next key ("key":), or -1 at the closing brace. */
-static int
-km_parse_key(KmParser *ps, bool *seen, bool first)
-{
-	char		buf[32];
-	int			n = 0,
-				i;
-
-	if (km_accept(ps, '}'))
-		return -1;
-	if (!first)
-		km_expect(ps, ',');
-	km_expect(ps, '"');
-	while (*ps->p != '"')
-	{
-		if (*ps->p == '\0' || *ps->p == '\\' || n == 31)
-			km_parse_fail(ps, "Unexpected string at character %d.", km_parse_pos(ps));
-		buf[n++] = *ps->p++;
-	}
-	ps->p++;
-	buf[n] = '\0';
-	for (i = 0; i < KM_NKEYS; i++)
-		if (strcmp(buf, km_state_keys[i]) == 0)
-			break;
-	if (i == KM_NKEYS)
-		km_parse_fail(ps, "Unknown key \"%s\".", buf);
-	if (seen[i])
-		km_parse_fail(ps, "Duplicate key \"%s\".", buf);
-	seen[i] = true;
-	km_expect(ps, ':');
-	return i;
-}
 
 /*
  * custseg.kmeans_state text input:
@@ -2236,7 +2098,7 @@ PG_FUNCTION_INFO_V1(kmeans_state_in);
 Datum
 kmeans_state_in(PG_FUNCTION_ARGS)
 {
-	KmParser	ps;
+	CustsegParser	ps;
 	bool		seen[KM_NKEYS];
 	KmOptions	opt;
 	int64		customers = 0,
@@ -2257,11 +2119,13 @@ kmeans_state_in(PG_FUNCTION_ARGS)
 
 	ps.input = PG_GETARG_CSTRING(0);
 	ps.p = ps.input;
+	ps.type_name = "custseg.kmeans_state";
+	ps.hint = "Use the text of a custseg.kmeans_state value, unchanged.";
 	memset(seen, 0, sizeof(seen));
 	memset(&opt, 0, sizeof(opt));
 
-	km_expect(&ps, '{');
-	while ((key = km_parse_key(&ps, seen, first)) >= 0)
+	custseg_expect(&ps, '{');
+	while ((key = custseg_parse_key(&ps, km_state_keys, KM_NKEYS, seen, first)) >= 0)
 	{
 		first = false;
 		switch (key)
@@ -2279,76 +2143,70 @@ kmeans_state_in(PG_FUNCTION_ARGS)
 				opt.max_iter = (int32) km_parse_integer(&ps, PG_INT32_MIN, PG_INT32_MAX);
 				break;
 			case 4:
-				km_expect(&ps, '[');
-				if (!km_accept(&ps, ']'))
+				custseg_expect(&ps, '[');
+				if (!custseg_accept(&ps, ']'))
 				{
 					do
 					{
 						if (logdims == KM_MAX_FEATURES)
-							km_parse_fail(&ps, "More than %d features.", KM_MAX_FEATURES);
+							custseg_parse_fail(&ps, "More than %d features.", KM_MAX_FEATURES);
 						if (km_parse_bool(&ps))
 							opt.logmask |= UINT64CONST(1) << logdims;
 						logdims++;
-					} while (km_accept(&ps, ','));
-					km_expect(&ps, ']');
+					} while (custseg_accept(&ps, ','));
+					custseg_expect(&ps, ']');
 				}
 				break;
 			case 5:
 				customers = km_parse_integer(&ps, 0, KM_MAX_CUSTOMERS);
 				break;
 			case 6:
-				km_expect(&ps, '[');
-				if (km_accept(&ps, ']'))
+				custseg_expect(&ps, '[');
+				if (custseg_accept(&ps, ']'))
 					break;
 				do
 				{
 					float8		point[KM_MAX_FEATURES];
 					int			d = 0;
 
-					km_expect(&ps, '[');
-					km_expect(&ps, '[');
+					custseg_expect(&ps, '[');
+					custseg_expect(&ps, '[');
 					do
 					{
 						if (d == KM_MAX_FEATURES)
-							km_parse_fail(&ps, "More than %d features.", KM_MAX_FEATURES);
-						point[d++] = km_parse_number(&ps);
-					} while (km_accept(&ps, ','));
-					km_expect(&ps, ']');
+							custseg_parse_fail(&ps, "More than %d features.", KM_MAX_FEATURES);
+						point[d++] = custseg_parse_number(&ps);
+					} while (custseg_accept(&ps, ','));
+					custseg_expect(&ps, ']');
 					if (pointdims < 0)
 					{
 						pointdims = d;
 						x = palloc(sizeof(float8) * cap * pointdims);
 					}
 					else if (d != pointdims)
-						km_parse_fail(&ps, "Point %lld has %d features, point 1 has %d.",
-									  (long long) npoints + 1, d, pointdims);
+						custseg_parse_fail(&ps, "Point %lld has %d features, point 1 has %d.",
+										   (long long) npoints + 1, d, pointdims);
 					if (npoints == cap)
 					{
 						if (cap >= (int64) (MaxAllocSize / (sizeof(float8) * (pointdims + 1)) / 2))
-							km_parse_fail(&ps, "Too many points.");
+							custseg_parse_fail(&ps, "Too many points.");
 						cap *= 2;
 						x = repalloc(x, sizeof(float8) * cap * pointdims);
 						w = repalloc(w, sizeof(int64) * cap);
 					}
 					memcpy(x + npoints * pointdims, point, sizeof(float8) * pointdims);
-					km_expect(&ps, ',');
+					custseg_expect(&ps, ',');
 					w[npoints] = km_parse_integer(&ps, 1, KM_MAX_CUSTOMERS);
-					km_expect(&ps, ']');
+					custseg_expect(&ps, ']');
 					npoints++;
 					if ((npoints & 0xffff) == 0)
 						CHECK_FOR_INTERRUPTS();
-				} while (km_accept(&ps, ','));
-				km_expect(&ps, ']');
+				} while (custseg_accept(&ps, ','));
+				custseg_expect(&ps, ']');
 				break;
 		}
 	}
-	km_skip_space(&ps);
-	if (*ps.p != '\0')
-		km_parse_fail(&ps, "Unexpected text after the object at character %d.",
-					  km_parse_pos(&ps));
-	for (i = 0; i < KM_NKEYS; i++)
-		if (!seen[i])
-			km_parse_fail(&ps, "Missing key \"%s\".", km_state_keys[i]);
+	custseg_parse_end(&ps, km_state_keys, KM_NKEYS, seen);
 
 	/* everything the aggregate relies on */
 	opt.dims = logdims;
@@ -2380,7 +2238,7 @@ kmeans_state_in(PG_FUNCTION_ARGS)
 
 	size = KM_FLAT_HDRSZ + npoints * sizeof(float8) * (opt.dims + 1);
 	if (npoints > (int64) ((MaxAllocSize - KM_FLAT_HDRSZ) / (sizeof(float8) * (opt.dims + 1))))
-		km_parse_fail(&ps, "Too many points.");
+		custseg_parse_fail(&ps, "Too many points.");
 	flat = palloc0(size);
 	SET_VARSIZE(flat, size);
 	flat->k_min = opt.k_min;

@@ -34,14 +34,12 @@
 
 #include <ctype.h>
 #include <math.h>
-#include <stdarg.h>
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "common/shortest_dec.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
-#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -698,212 +696,46 @@ rfm_score(PG_FUNCTION_ARGS)
  * ----------------------------------------------------------------
  */
 
-typedef struct RfmParser
-{
-	const char *input;			/* the whole input */
-	const char *p;				/* next character to read */
-	const char *type_name;
-} RfmParser;
-
-static void rfm_parse_fail(RfmParser *ps, const char *fmt,...)
-			pg_attribute_printf(2, 3) pg_attribute_noreturn();
-
-static void
-rfm_parse_fail(RfmParser *ps, const char *fmt,...)
-{
-	char		detail[256];
-	va_list		args;
-	int			len = strlen(ps->input);
-	int			shown = pg_mbcliplen(ps->input, len, 60);
-
-	va_start(args, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, args);
-	va_end(args);
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("malformed %s literal: \"%.*s%s\"", ps->type_name,
-					shown, ps->input, len > shown ? "..." : ""),
-			 errdetail("%s", detail)));
-}
-
-static int
-rfm_parse_pos(RfmParser *ps)
-{
-	return (int) (ps->p - ps->input) + 1;
-}
-
-static void
-rfm_skip_space(RfmParser *ps)
-{
-	while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r')
-		ps->p++;
-}
-
-/* Skip white space; true and consume c if it comes next. */
-static bool
-rfm_accept(RfmParser *ps, char c)
-{
-	rfm_skip_space(ps);
-	if (*ps->p != c)
-		return false;
-	ps->p++;
-	return true;
-}
-
-static void
-rfm_expect(RfmParser *ps, char c)
-{
-	if (!rfm_accept(ps, c))
-		rfm_parse_fail(ps, "Expected \"%c\" at character %d.", c, rfm_parse_pos(ps));
-}
-
-/* A JSON string without escapes, at most 31 bytes. */
-static void
-rfm_parse_string(RfmParser *ps, char *buf)
-{
-	int			n = 0;
-
-	rfm_expect(ps, '"');
-	while (*ps->p != '"')
-	{
-		if (*ps->p == '\0' || *ps->p == '\\' || n == 31)
-			rfm_parse_fail(ps, "Unexpected string at character %d.", rfm_parse_pos(ps));
-		buf[n++] = *ps->p++;
-	}
-	ps->p++;
-	buf[n] = '\0';
-}
-
-/* A JSON number, which must be a finite float8. */
-static float8
-rfm_parse_number(RfmParser *ps)
-{
-	const char *s;
-	char	   *end;
-	float8		v;
-
-	rfm_skip_space(ps);
-	s = ps->p;
-	if (*s == '-')
-		s++;
-	if (!isdigit((unsigned char) *s))
-		rfm_parse_fail(ps, "Expected a number at character %d.", rfm_parse_pos(ps));
-	if (*s == '0')
-		s++;
-	else
-		while (isdigit((unsigned char) *s))
-			s++;
-	if (*s == '.')
-	{
-		s++;
-		if (!isdigit((unsigned char) *s))
-			rfm_parse_fail(ps, "Malformed number at character %d.", rfm_parse_pos(ps));
-		while (isdigit((unsigned char) *s))
-			s++;
-	}
-	if (*s == 'e' || *s == 'E')
-	{
-		s++;
-		if (*s == '+' || *s == '-')
-			s++;
-		if (!isdigit((unsigned char) *s))
-			rfm_parse_fail(ps, "Malformed number at character %d.", rfm_parse_pos(ps));
-		while (isdigit((unsigned char) *s))
-			s++;
-	}
-	errno = 0;
-	v = strtod(ps->p, &end);
-	if (end != s)
-		rfm_parse_fail(ps, "Malformed number at character %d.", rfm_parse_pos(ps));
-	if (isinf(v))
-		rfm_parse_fail(ps, "Number out of range at character %d.", rfm_parse_pos(ps));
-	ps->p = s;
-	return v + 0.0;				/* -0 becomes 0 */
-}
-
 /* A JSON integer between 0 and max. */
 static int64
-rfm_parse_integer(RfmParser *ps, int64 max)
+rfm_parse_integer(CustsegParser *ps, int64 max)
 {
 	int64		v = 0;
 
-	rfm_skip_space(ps);
+	custseg_skip_space(ps);
 	if (!isdigit((unsigned char) *ps->p) ||
 		(ps->p[0] == '0' && isdigit((unsigned char) ps->p[1])))
-		rfm_parse_fail(ps, "Expected an unsigned integer at character %d.",
-					   rfm_parse_pos(ps));
+		custseg_parse_fail(ps, "Expected an unsigned integer at character %d.",
+						   custseg_parse_pos(ps));
 	while (isdigit((unsigned char) *ps->p))
 	{
 		int			digit = *ps->p - '0';
 
 		if (v > (max - digit) / 10)
-			rfm_parse_fail(ps, "Integer out of range at character %d.",
-						   rfm_parse_pos(ps));
+			custseg_parse_fail(ps, "Integer out of range at character %d.",
+							   custseg_parse_pos(ps));
 		v = v * 10 + digit;
 		ps->p++;
 	}
 	if (*ps->p == '.' || *ps->p == 'e' || *ps->p == 'E')
-		rfm_parse_fail(ps, "Expected an unsigned integer at character %d.",
-					   rfm_parse_pos(ps));
+		custseg_parse_fail(ps, "Expected an unsigned integer at character %d.",
+						   custseg_parse_pos(ps));
 	return v;
 }
 
-/*
- * The next key of an object ("key":), or -1 at the closing brace.  first
- * says whether this is the first key (no comma before it).
- */
 static int
-rfm_parse_key(RfmParser *ps, const char *const *keys, int nkeys,
-			  bool *seen, bool first)
-{
-	char		buf[32];
-	int			i;
-
-	if (rfm_accept(ps, '}'))
-		return -1;
-	if (!first)
-		rfm_expect(ps, ',');
-	rfm_skip_space(ps);
-	rfm_parse_string(ps, buf);
-	for (i = 0; i < nkeys; i++)
-		if (strcmp(buf, keys[i]) == 0)
-			break;
-	if (i == nkeys)
-		rfm_parse_fail(ps, "Unknown key \"%s\".", buf);
-	if (seen[i])
-		rfm_parse_fail(ps, "Duplicate key \"%s\".", buf);
-	seen[i] = true;
-	rfm_expect(ps, ':');
-	return i;
-}
-
-static void
-rfm_parse_end(RfmParser *ps, const char *const *keys, int nkeys, bool *seen)
-{
-	int			i;
-
-	rfm_skip_space(ps);
-	if (*ps->p != '\0')
-		rfm_parse_fail(ps, "Unexpected text after the object at character %d.",
-					   rfm_parse_pos(ps));
-	for (i = 0; i < nkeys; i++)
-		if (!seen[i])
-			rfm_parse_fail(ps, "Missing key \"%s\".", keys[i]);
-}
-
-static int
-rfm_parse_method(RfmParser *ps, bool allow_custom)
+rfm_parse_method(CustsegParser *ps, bool allow_custom)
 {
 	char		buf[32];
 	int			m;
 
-	rfm_skip_space(ps);
-	rfm_parse_string(ps, buf);
+	custseg_skip_space(ps);
+	custseg_parse_string(ps, buf);
 	for (m = RFM_METHOD_QUANTILE; m <= RFM_METHOD_CUSTOM; m++)
 		if (strcmp(buf, rfm_method_names[m]) == 0 &&
 			(allow_custom || m != RFM_METHOD_CUSTOM))
 			return m;
-	rfm_parse_fail(ps, "Unknown method \"%s\".", buf);
+	custseg_parse_fail(ps, "Unknown method \"%s\".", buf);
 }
 
 static void
@@ -927,7 +759,7 @@ PG_FUNCTION_INFO_V1(rfm_thresholds_in);
 Datum
 rfm_thresholds_in(PG_FUNCTION_ARGS)
 {
-	RfmParser	ps;
+	CustsegParser	ps;
 	RfmThresholds *t = palloc0(sizeof(RfmThresholds));
 	bool		seen[5] = {false, false, false, false, false};
 	const char *problem;
@@ -937,10 +769,11 @@ rfm_thresholds_in(PG_FUNCTION_ARGS)
 	ps.input = PG_GETARG_CSTRING(0);
 	ps.p = ps.input;
 	ps.type_name = "custseg.rfm_thresholds";
+	ps.hint = NULL;
 	SET_VARSIZE(t, sizeof(RfmThresholds));
 
-	rfm_expect(&ps, '{');
-	while ((key = rfm_parse_key(&ps, rfm_thresholds_keys, 5, seen, first)) >= 0)
+	custseg_expect(&ps, '{');
+	while ((key = custseg_parse_key(&ps, rfm_thresholds_keys, 5, seen, first)) >= 0)
 	{
 		first = false;
 		if (key == 0)
@@ -951,25 +784,25 @@ rfm_thresholds_in(PG_FUNCTION_ARGS)
 		{
 			int			d = key - 2;
 
-			rfm_expect(&ps, '[');
-			if (!rfm_accept(&ps, ']'))
+			custseg_expect(&ps, '[');
+			if (!custseg_accept(&ps, ']'))
 			{
 				do
 				{
 					if (t->ncuts[d] == RFM_MAX_CUTS)
-						rfm_parse_fail(&ps, "\"%s\" has more than %d cut points.",
-									   rfm_dim_names[d], RFM_MAX_CUTS);
-					t->cuts[d][t->ncuts[d]++] = rfm_parse_number(&ps);
-				} while (rfm_accept(&ps, ','));
-				rfm_expect(&ps, ']');
+						custseg_parse_fail(&ps, "\"%s\" has more than %d cut points.",
+										   rfm_dim_names[d], RFM_MAX_CUTS);
+					t->cuts[d][t->ncuts[d]++] = custseg_parse_number(&ps);
+				} while (custseg_accept(&ps, ','));
+				custseg_expect(&ps, ']');
 			}
 		}
 	}
-	rfm_parse_end(&ps, rfm_thresholds_keys, 5, seen);
+	custseg_parse_end(&ps, rfm_thresholds_keys, 5, seen);
 
 	problem = rfm_thresholds_problem(t);
 	if (problem != NULL)
-		rfm_parse_fail(&ps, "%s", problem);
+		custseg_parse_fail(&ps, "%s", problem);
 	PG_RETURN_POINTER(t);
 }
 
@@ -1382,7 +1215,7 @@ PG_FUNCTION_INFO_V1(rfm_thresholds_state_in);
 Datum
 rfm_thresholds_state_in(PG_FUNCTION_ARGS)
 {
-	RfmParser	ps;
+	CustsegParser	ps;
 	bool		seen[6] = {false, false, false, false, false, false};
 	RfmPair    *pairs[RFM_NDIMS] = {NULL, NULL, NULL};
 	int64		npairs[RFM_NDIMS] = {0, 0, 0};
@@ -1399,9 +1232,10 @@ rfm_thresholds_state_in(PG_FUNCTION_ARGS)
 	ps.input = PG_GETARG_CSTRING(0);
 	ps.p = ps.input;
 	ps.type_name = "custseg.rfm_thresholds_state";
+	ps.hint = NULL;
 
-	rfm_expect(&ps, '{');
-	while ((key = rfm_parse_key(&ps, rfm_state_keys, 6, seen, first)) >= 0)
+	custseg_expect(&ps, '{');
+	while ((key = custseg_parse_key(&ps, rfm_state_keys, 6, seen, first)) >= 0)
 	{
 		first = false;
 		if (key == 0)
@@ -1417,39 +1251,39 @@ rfm_thresholds_state_in(PG_FUNCTION_ARGS)
 			RfmPair    *p = palloc(sizeof(RfmPair) * cap);
 
 			d = key - 3;
-			rfm_expect(&ps, '[');
-			if (!rfm_accept(&ps, ']'))
+			custseg_expect(&ps, '[');
+			if (!custseg_accept(&ps, ']'))
 			{
 				do
 				{
 					if (n == cap)
 					{
 						if (cap >= (int64) (MaxAllocSize / sizeof(RfmPair) / 2))
-							rfm_parse_fail(&ps, "Too many values.");
+							custseg_parse_fail(&ps, "Too many values.");
 						cap *= 2;
 						p = repalloc(p, sizeof(RfmPair) * cap);
 					}
-					rfm_expect(&ps, '[');
-					p[n].value = rfm_parse_number(&ps);
-					rfm_expect(&ps, ',');
+					custseg_expect(&ps, '[');
+					p[n].value = custseg_parse_number(&ps);
+					custseg_expect(&ps, ',');
 					p[n].count = rfm_parse_integer(&ps, PG_INT64_MAX);
-					rfm_expect(&ps, ']');
+					custseg_expect(&ps, ']');
 					n++;
-				} while (rfm_accept(&ps, ','));
-				rfm_expect(&ps, ']');
+				} while (custseg_accept(&ps, ','));
+				custseg_expect(&ps, ']');
 			}
 			pairs[d] = p;
 			npairs[d] = n;
 		}
 	}
-	rfm_parse_end(&ps, rfm_state_keys, 6, seen);
+	custseg_parse_end(&ps, rfm_state_keys, 6, seen);
 
 	/* everything the aggregate relies on */
 	if (bins < CUSTSEG_MIN_BINS || bins > CUSTSEG_MAX_BINS)
-		rfm_parse_fail(&ps, "bins must be between %d and %d.",
-					   CUSTSEG_MIN_BINS, CUSTSEG_MAX_BINS);
+		custseg_parse_fail(&ps, "bins must be between %d and %d.",
+						   CUSTSEG_MIN_BINS, CUSTSEG_MAX_BINS);
 	if (customers < 1)
-		rfm_parse_fail(&ps, "customers must be at least 1.");
+		custseg_parse_fail(&ps, "customers must be at least 1.");
 	for (d = 0; d < RFM_NDIMS; d++)
 	{
 		int64		sum = 0,
@@ -1458,28 +1292,28 @@ rfm_thresholds_state_in(PG_FUNCTION_ARGS)
 		for (i = 0; i < npairs[d]; i++)
 		{
 			if (pairs[d][i].count < 1)
-				rfm_parse_fail(&ps, "The counts of \"%s\" must be positive.",
-							   rfm_dim_names[d]);
+				custseg_parse_fail(&ps, "The counts of \"%s\" must be positive.",
+								   rfm_dim_names[d]);
 			if (i > 0 && pairs[d][i].value <= pairs[d][i - 1].value)
-				rfm_parse_fail(&ps, "The values of \"%s\" must be strictly increasing.",
-							   rfm_dim_names[d]);
+				custseg_parse_fail(&ps, "The values of \"%s\" must be strictly increasing.",
+								   rfm_dim_names[d]);
 			if (d != 2 && pairs[d][i].value < 0)
-				rfm_parse_fail(&ps, "The values of \"%s\" must not be negative.",
-							   rfm_dim_names[d]);
+				custseg_parse_fail(&ps, "The values of \"%s\" must not be negative.",
+								   rfm_dim_names[d]);
 			if (pairs[d][i].count > customers - sum)
-				rfm_parse_fail(&ps, "The counts of \"%s\" add up to more than customers.",
-							   rfm_dim_names[d]);
+				custseg_parse_fail(&ps, "The counts of \"%s\" add up to more than customers.",
+								   rfm_dim_names[d]);
 			sum += pairs[d][i].count;
 		}
 		if (sum != customers)
-			rfm_parse_fail(&ps, "The counts of \"%s\" add up to less than customers.",
-						   rfm_dim_names[d]);
+			custseg_parse_fail(&ps, "The counts of \"%s\" add up to less than customers.",
+							   rfm_dim_names[d]);
 	}
 
 	size = RFM_STATE_FLAT_HDRSZ +
 		(npairs[0] + npairs[1] + npairs[2]) * sizeof(RfmPair);
 	if (size > MaxAllocSize)
-		rfm_parse_fail(&ps, "Too many values.");
+		custseg_parse_fail(&ps, "Too many values.");
 	flat = palloc0(size);
 	SET_VARSIZE(flat, size);
 	flat->method = method;

@@ -8,13 +8,20 @@
 -- through dynamic SQL inside custseg.schedule_refresh and
 -- custseg.unschedule_refresh, so the extension installs and works without it.
 -- Every identifier that reaches dynamic SQL goes through format('%I') and
--- every value through format('%L') or a parameter.
+-- every value through format('%L') or a parameter.  Every function runs
+-- with search_path = pg_catalog, pg_temp: no function or operator of the
+-- caller's schemas (e.g. an exact-match >= (numeric, integer) in a schema
+-- others may write to) is picked up by the code here or by the views and
+-- queries it writes, and relations are named schema-qualified.  The
+-- caller's current schema reaches create_segment_view as the default of
+-- its last argument, which is evaluated before the function's own setting.
 
 -- The base type of a column of a relation, for the functions that read a
 -- table of orders.  Domains are resolved to their base type.
 CREATE FUNCTION custseg.orders_column(orders regclass, column_name name)
 RETURNS regtype
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	column_type oid;
@@ -48,6 +55,7 @@ $$;
 CREATE FUNCTION custseg.segment_view_key(view regclass)
 RETURNS name
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	rel record;
@@ -109,9 +117,11 @@ CREATE FUNCTION custseg.create_segment_view(
 	thresholds custseg.rfm_thresholds DEFAULT NULL,
 	bins integer DEFAULT NULL,
 	method text DEFAULT NULL,
-	map text DEFAULT 'rfm')
+	map text DEFAULT 'rfm',
+	default_schema name DEFAULT pg_catalog.current_schema())
 RETURNS regclass
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	parts text[];
@@ -152,7 +162,7 @@ BEGIN
 	END IF;
 	view_rel := parts[pg_catalog.array_length(parts, 1)];
 	view_schema := CASE WHEN pg_catalog.array_length(parts, 1) = 2 THEN parts[1]
-						ELSE pg_catalog.current_schema() END;
+						ELSE default_schema END;
 	IF view_schema IS NULL THEN
 		RAISE EXCEPTION 'no schema has been selected to create in'
 			USING ERRCODE = 'invalid_schema_name',
@@ -309,6 +319,7 @@ CREATE FUNCTION custseg.schedule_refresh(view regclass, schedule text,
 	concurrently boolean DEFAULT true, snapshot boolean DEFAULT false)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	fields text[];
@@ -461,6 +472,7 @@ $$;
 CREATE FUNCTION custseg.unschedule_refresh(view regclass)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	job_name text;
@@ -554,6 +566,7 @@ GRANT SELECT, INSERT, DELETE ON custseg.segment_snapshots, custseg.segment_histo
 CREATE FUNCTION custseg.snapshot_segments(view regclass)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	key name;
@@ -595,6 +608,7 @@ $$;
 CREATE FUNCTION custseg.prune_segment_history(view regclass, keep interval)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	view_sql text;
@@ -642,6 +656,7 @@ CREATE FUNCTION custseg.segment_transitions(view regclass,
 	from_snapshot timestamptz, to_snapshot timestamptz)
 RETURNS TABLE (from_segment text, to_segment text, customers bigint)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	view_sql text;
@@ -699,6 +714,7 @@ CREATE FUNCTION custseg.segment_report(view regclass, min_size integer DEFAULT 1
 RETURNS TABLE (segment text, segments integer, customers bigint, revenue double precision,
 			   customer_share double precision, revenue_share double precision)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	kind "char";
@@ -759,6 +775,7 @@ CREATE FUNCTION custseg.cohort_retention(orders regclass, customer_column name,
 RETURNS TABLE (cohort date, period_number integer, customers bigint, active bigint,
 			   retention double precision)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	time_type regtype;

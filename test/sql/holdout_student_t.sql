@@ -76,6 +76,11 @@ SELECT custseg.student_t_quantile(1e-300, 0.01);
 SELECT pg_temp.sig(custseg.student_t_cdf(-1e200, 0.01), 6) AS heavy_tail,
 	   custseg.student_t_cdf(-1e10, 1e300) AS normal_tail,
 	   pg_temp.sig(custseg.student_t_quantile(1e-300, 1) / 1e299, 6) AS cauchy_quantile_over_1e299;
+-- Far tails of very many degrees of freedom are the normal tail: 0.  (The
+-- fraction in x was skipped there when x rounded to 1, giving 0.5, or did
+-- not converge.)
+SELECT custseg.student_t_cdf(1e80, 1e300) AS above, custseg.student_t_cdf(-1e80, 1e300) AS below,
+	   custseg.student_t_cdf(1e308, 1e308) AS largest, custseg.student_t_cdf(-1e30, 1e100) AS far;
 -- NULL in, NULL out (both functions are strict).
 SELECT custseg.student_t_cdf(NULL, 5) IS NULL AS cdf_null,
 	   custseg.student_t_quantile(0.5, NULL) IS NULL AS quantile_null;

@@ -2,7 +2,7 @@
 -- cohort retention (sql/parts/views.sql, docs/views.md): labels, SQLSTATEs,
 -- ownership and the row level security of the history.
 BEGIN;
-SELECT plan(90);
+SELECT plan(91);
 
 -- Labels: DDL and writes are VOLATILE PARALLEL UNSAFE, reads STABLE
 -- PARALLEL SAFE; none is SECURITY DEFINER; NULLs are errors, not STRICT
@@ -10,7 +10,7 @@ SELECT plan(90);
 SELECT is((SELECT format('%s %s %s %s', provolatile, proparallel, proisstrict, prosecdef)
 		   FROM pg_proc WHERE oid = f::regprocedure), l, f || ' is ' || l)
 FROM (VALUES
-	('custseg.create_segment_view(text, regclass, name, name, name, timestamptz, text, custseg.rfm_thresholds, integer, text, text)', 'v u f f'),
+	('custseg.create_segment_view(text, regclass, name, name, name, timestamptz, text, custseg.rfm_thresholds, integer, text, text, name)', 'v u f f'),
 	('custseg.schedule_refresh(regclass, text, boolean, boolean)', 'v u f f'),
 	('custseg.unschedule_refresh(regclass)', 'v u f f'),
 	('custseg.snapshot_segments(regclass)', 'v u f f'),
@@ -20,6 +20,13 @@ FROM (VALUES
 	('custseg.cohort_retention(regclass, name, name, text, name)', 's s f f'),
 	('custseg.orders_column(regclass, name)', 's s t f'),
 	('custseg.segment_view_key(regclass)', 's s t f')) AS v(f, l);
+
+-- Each runs with its own search_path (views_search_path shows why).
+SELECT is((SELECT pg_catalog.array_agg(p.proname::text ORDER BY p.proname)
+		   FROM pg_proc p
+		   WHERE p.pronamespace = 'custseg'::regnamespace AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql')
+			 AND p.proconfig IS DISTINCT FROM ARRAY['search_path=pg_catalog, pg_temp']),
+		  NULL, 'every PL/pgSQL function of custseg sets search_path = pg_catalog, pg_temp');
 
 -- pg_cron is not a dependency of the extension.
 SELECT ok(NOT EXISTS (SELECT FROM pg_depend d
@@ -78,15 +85,15 @@ SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'no_such_orders', 'cu
 SELECT throws_ok(format($$SELECT custseg.create_segment_view('v', %s, 'customer_id', 'order_time', 'amount')$$, :dropped),
 	'42P01', format('relation with OID %s does not exist', :dropped), 'create: dropped orders relation');
 SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_segments_customer_id_idx', 'customer_id', 'order_time', 'amount')$$,
-	'42809', 'tap_segments_customer_id_idx is not a table, view, materialized view or foreign table', 'create: an index as orders');
+	'42809', 'public.tap_segments_customer_id_idx is not a table, view, materialized view or foreign table', 'create: an index as orders');
 SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'client', 'order_time', 'amount')$$,
-	'42703', 'column "client" of relation tap_orders does not exist', 'create: unknown customer column');
+	'42703', 'column "client" of relation public.tap_orders does not exist', 'create: unknown customer column');
 SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'price')$$,
-	'42703', 'column "price" of relation tap_orders does not exist', 'create: unknown amount column');
+	'42703', 'column "price" of relation public.tap_orders does not exist', 'create: unknown amount column');
 SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'note', 'amount')$$,
-	'42804', 'column "note" of relation tap_orders has type text, not a date or time', 'create: text time column');
+	'42804', 'column "note" of relation public.tap_orders has type text, not a date or time', 'create: text time column');
 SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'note')$$,
-	'42804', 'column "note" of relation tap_orders has type text, not a number', 'create: text amount column');
+	'42804', 'column "note" of relation public.tap_orders has type text, not a number', 'create: text amount column');
 SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'amount', thresholds => custseg.rfm_thresholds(ARRAY[1]::float8[], ARRAY[1]::float8[], ARRAY[1]::float8[]), method => 'rfm')$$,
 	'22023', 'bins and method cannot be given with thresholds', 'create: thresholds and method');
 SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'amount', bins => 1)$$,
@@ -112,11 +119,11 @@ SELECT throws_ok($$SELECT custseg.schedule_refresh('no_such_view', '0 2 * * *')$
 SELECT throws_ok(format($$SELECT custseg.schedule_refresh(%s, '0 2 * * *')$$, :dropped),
 	'42P01', format('relation with OID %s does not exist', :dropped), 'schedule: dropped view');
 SELECT throws_ok($$SELECT custseg.schedule_refresh('tap_plain', '0 2 * * *')$$,
-	'42809', 'tap_plain is not a materialized view', 'schedule: a table');
+	'42809', 'public.tap_plain is not a materialized view', 'schedule: a table');
 SELECT throws_ok($$SELECT custseg.schedule_refresh('tap_unpopulated', '0 2 * * *')$$,
-	'55000', 'materialized view tap_unpopulated has not been populated', 'schedule: not populated');
+	'55000', 'materialized view public.tap_unpopulated has not been populated', 'schedule: not populated');
 SELECT throws_ok($$SELECT custseg.schedule_refresh('tap_noindex', '0 2 * * *')$$,
-	'55000', 'materialized view tap_noindex has no unique index for a concurrent refresh', 'schedule: no unique index');
+	'55000', 'materialized view public.tap_noindex has no unique index for a concurrent refresh', 'schedule: no unique index');
 SELECT throws_ok($$SELECT custseg.schedule_refresh('tap_segments', '0 2 * * *')$$,
 	'55000', 'pg_cron is not installed in database "custseg_tap"', 'schedule: no pg_cron');
 SELECT throws_ok($$SELECT custseg.unschedule_refresh('tap_segments')$$,
@@ -129,19 +136,19 @@ SELECT is(custseg.snapshot_segments('tap_segments'), 20::bigint, 'a snapshot of 
 SELECT is((SELECT count(*) FROM custseg.segment_history WHERE view_name = 'public.tap_segments'),
 		  20::bigint, '20 rows of history');
 SELECT throws_ok($$SELECT custseg.snapshot_segments('tap_segments')$$,
-	'55000', 'a snapshot of tap_segments was taken in this transaction already', 'snapshot: twice in a transaction');
+	'55000', 'a snapshot of public.tap_segments was taken in this transaction already', 'snapshot: twice in a transaction');
 SELECT throws_ok($$SELECT custseg.snapshot_segments(NULL)$$,
 	'22004', 'view of custseg.snapshot_segments must not be NULL', 'snapshot: NULL view');
 SELECT throws_ok($$SELECT custseg.snapshot_segments('tap_plain')$$,
-	'42809', 'tap_plain is not a materialized view', 'snapshot: a table');
+	'42809', 'public.tap_plain is not a materialized view', 'snapshot: a table');
 SELECT throws_ok(format($$SELECT custseg.snapshot_segments(%s)$$, :dropped),
 	'42P01', format('relation with OID %s does not exist', :dropped), 'snapshot: dropped view');
 SELECT throws_ok($$SELECT custseg.snapshot_segments('tap_unpopulated')$$,
-	'55000', 'materialized view tap_unpopulated has not been populated', 'snapshot: not populated');
+	'55000', 'materialized view public.tap_unpopulated has not been populated', 'snapshot: not populated');
 SELECT throws_ok($$SELECT custseg.snapshot_segments('tap_noindex')$$,
-	'55000', 'materialized view tap_noindex has no unique index on one customer column', 'snapshot: no key');
+	'55000', 'materialized view public.tap_noindex has no unique index on one customer column', 'snapshot: no key');
 SELECT throws_ok($$SELECT * FROM custseg.segment_transitions('tap_segments', '2000-01-01', now())$$,
-	'22023', 'no snapshot of tap_segments at or before 2000-01-01 00:00:00+00', 'transitions: no snapshot');
+	'22023', 'no snapshot of public.tap_segments at or before 2000-01-01 00:00:00+00', 'transitions: no snapshot');
 SELECT throws_ok($$SELECT * FROM custseg.segment_transitions('tap_segments', NULL, now())$$,
 	'22004', 'from_snapshot of custseg.segment_transitions must not be NULL', 'transitions: NULL time');
 SELECT throws_ok($$SELECT custseg.prune_segment_history('tap_segments', '-1 second')$$,
@@ -158,11 +165,11 @@ SELECT throws_ok($$SELECT * FROM custseg.segment_report('tap_segments', 0)$$,
 SELECT throws_ok($$SELECT * FROM custseg.segment_report('tap_segments', NULL)$$,
 	'22004', 'min_size of custseg.segment_report must not be NULL', 'report: NULL min_size');
 SELECT throws_ok($$SELECT * FROM custseg.segment_report('tap_plain')$$,
-	'42809', 'tap_plain is not a materialized view', 'report: a table');
+	'42809', 'public.tap_plain is not a materialized view', 'report: a table');
 SELECT throws_ok(format($$SELECT * FROM custseg.segment_report(%s)$$, :dropped),
 	'42P01', format('relation with OID %s does not exist', :dropped), 'report: dropped view');
 SELECT throws_ok($$SELECT * FROM custseg.segment_report('tap_noindex')$$,
-	'42703', 'column "revenue" of relation tap_noindex does not exist', 'report: no revenue column');
+	'42703', 'column "revenue" of relation public.tap_noindex does not exist', 'report: no revenue column');
 SELECT is((SELECT sum(customers) FROM custseg.segment_report('tap_segments', 1)), 20::numeric,
 		  'report with min_size 1 counts every customer');
 SELECT ok((SELECT bool_and(customers >= 10) FROM custseg.segment_report('tap_segments')),
@@ -172,9 +179,9 @@ SELECT throws_ok($$SELECT * FROM custseg.cohort_retention('tap_orders', 'custome
 SELECT throws_ok($$SELECT * FROM custseg.cohort_retention('tap_orders', 'customer_id', 'order_time', NULL)$$,
 	'22004', 'period of custseg.cohort_retention must not be NULL', 'cohort: NULL period');
 SELECT throws_ok($$SELECT * FROM custseg.cohort_retention('tap_orders', 'who', 'order_time')$$,
-	'42703', 'column "who" of relation tap_orders does not exist', 'cohort: unknown customer column');
+	'42703', 'column "who" of relation public.tap_orders does not exist', 'cohort: unknown customer column');
 SELECT throws_ok($$SELECT * FROM custseg.cohort_retention('tap_orders', 'customer_id', 'amount')$$,
-	'42804', 'column "amount" of relation tap_orders has type numeric, not a date or time', 'cohort: numeric time column');
+	'42804', 'column "amount" of relation public.tap_orders has type numeric, not a date or time', 'cohort: numeric time column');
 SELECT is((SELECT sum(customers) FILTER (WHERE period_number = 0)
 		   FROM custseg.cohort_retention('tap_orders', 'customer_id', 'order_time')), 20::numeric,
 		  'every customer is in exactly one cohort');
@@ -185,13 +192,13 @@ CREATE ROLE custseg_views_other;
 CREATE SCHEMA tap_other AUTHORIZATION custseg_views_other;
 SET LOCAL ROLE custseg_views_other;
 SELECT throws_ok($$SELECT custseg.schedule_refresh('public.tap_segments', '0 2 * * *')$$,
-	'42501', 'must be owner of materialized view tap_segments', 'schedule: not the owner');
+	'42501', 'must be owner of materialized view public.tap_segments', 'schedule: not the owner');
 SELECT throws_ok($$SELECT custseg.snapshot_segments('public.tap_segments')$$,
-	'42501', 'must be owner of materialized view tap_segments', 'snapshot: not the owner');
+	'42501', 'must be owner of materialized view public.tap_segments', 'snapshot: not the owner');
 SELECT throws_ok($$SELECT custseg.prune_segment_history('public.tap_segments', '0')$$,
-	'42501', 'must be owner of materialized view tap_segments', 'prune: not the owner');
+	'42501', 'must be owner of materialized view public.tap_segments', 'prune: not the owner');
 SELECT throws_ok($$SELECT * FROM custseg.segment_transitions('public.tap_segments', now(), now())$$,
-	'42501', 'permission denied for materialized view tap_segments', 'transitions: may not read the view');
+	'42501', 'permission denied for materialized view public.tap_segments', 'transitions: may not read the view');
 SELECT throws_ok($$INSERT INTO custseg.segment_history VALUES ('public.tap_segments', now(), '999', 'Forged', 555)$$,
 	'42501', 'new row violates row-level security policy for table "segment_history"', 'history: no forged rows');
 SELECT throws_ok($$INSERT INTO custseg.segment_snapshots VALUES ('public.tap_segments', now(), 1)$$,
