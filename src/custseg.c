@@ -15,6 +15,7 @@
 #include <stdarg.h>
 
 #include "access/htup_details.h"
+#include "common/shortest_dec.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "utils/typcache.h"
@@ -232,4 +233,13 @@ custseg_parse_end(CustsegParser *ps, const char *const *keys, int nkeys, bool *s
 	for (i = 0; i < nkeys; i++)
 		if (!seen[i])
 			custseg_parse_fail(ps, "Missing key \"%s\".", keys[i]);
+}
+
+void
+custseg_append_float8(StringInfo buf, float8 v)
+{
+	char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+	double_to_shortest_decimal_buf(v, num);
+	appendStringInfoString(buf, num);
 }

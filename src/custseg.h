@@ -20,6 +20,7 @@
 #include "access/htup.h"
 #include "access/tupdesc.h"
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 
 /* Smallest and largest number of score bins per RFM dimension. */
 #define CUSTSEG_MIN_BINS	2
@@ -104,5 +105,11 @@ extern int	custseg_parse_key(CustsegParser *ps, const char *const *keys, int nke
 							  bool *seen, bool first);
 extern void custseg_parse_end(CustsegParser *ps, const char *const *keys, int nkeys,
 							  bool *seen);
+
+/*
+ * Append v to buf in the text forms of the state types: shortest-exact
+ * decimal, so that custseg_parse_number reads back the same bits.
+ */
+extern void custseg_append_float8(StringInfo buf, float8 v);
 
 #endif							/* CUSTSEG_H */

@@ -26,17 +26,13 @@
  */
 #include "postgres.h"
 
-#include <ctype.h>
 #include <float.h>
 #include <math.h>
-#include <stdarg.h>
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
-#include "common/shortest_dec.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
-#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/expandeddatum.h"
@@ -749,128 +745,20 @@ fit_combine(PG_FUNCTION_ARGS)
  * ----------------------------------------------------------------
  */
 
-typedef struct FitParser
-{
-	const char *input;
-	const char *p;
-} FitParser;
-
-static void fit_parse_fail(FitParser *ps, const char *fmt,...)
-			pg_attribute_printf(2, 3) pg_attribute_noreturn();
-
-static void
-fit_parse_fail(FitParser *ps, const char *fmt,...)
-{
-	char		detail[256];
-	va_list		args;
-	int			len = strlen(ps->input);
-	int			shown = pg_mbcliplen(ps->input, len, 60);
-
-	va_start(args, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, args);
-	va_end(args);
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("malformed custseg.fit_state literal: \"%.*s%s\"",
-					shown, ps->input, len > shown ? "..." : ""),
-			 errdetail("%s", detail),
-			 errhint("The form is {\"kind\":\"xtt\",\"cells\":[[k1,k2,k3,weight],...]} with kind xtt, bgbb or spend and the cells strictly increasing.")));
-}
-
-static void
-fit_skip_space(FitParser *ps)
-{
-	while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r')
-		ps->p++;
-}
-
-static bool
-fit_accept(FitParser *ps, char c)
-{
-	fit_skip_space(ps);
-	if (*ps->p != c)
-		return false;
-	ps->p++;
-	return true;
-}
-
-static void
-fit_expect(FitParser *ps, char c)
-{
-	if (!fit_accept(ps, c))
-		fit_parse_fail(ps, "Expected \"%c\" at character %d.", c,
-					   (int) (ps->p - ps->input) + 1);
-}
+#define FIT_STATE_HINT "The form is {\"kind\":\"xtt\",\"cells\":[[k1,k2,k3,weight],...]} with kind xtt, bgbb or spend and the cells strictly increasing."
 
 /* A JSON string without escapes: one of names[1 .. n-1], else fail. */
 static int
-fit_parse_name(FitParser *ps, const char *const *names, int n, const char *what)
+fit_parse_name(CustsegParser *ps, const char *const *names, int n, const char *what)
 {
-	const char *start;
-	int			len,
-				i;
+	char		buf[32];
+	int			i;
 
-	fit_expect(ps, '"');
-	start = ps->p;
-	while (*ps->p != '"' && *ps->p != '\0')
-		ps->p++;
-	len = ps->p - start;
-	fit_expect(ps, '"');
+	custseg_parse_string(ps, buf);
 	for (i = 1; i < n; i++)
-		if ((int) strlen(names[i]) == len && memcmp(start, names[i], len) == 0)
+		if (strcmp(buf, names[i]) == 0)
 			return i;
-	fit_parse_fail(ps, "Unknown %s \"%.*s\".", what, Min(len, 32), start);
-}
-
-/* A JSON number (strict syntax), which must be a finite float8. */
-static double
-fit_parse_number(FitParser *ps)
-{
-	const char *s;
-	char	   *end;
-	double		v;
-
-	fit_skip_space(ps);
-	s = ps->p;
-	if (*s == '-')
-		s++;
-	if (!isdigit((unsigned char) *s))
-		fit_parse_fail(ps, "Expected a number at character %d.",
-					   (int) (ps->p - ps->input) + 1);
-	if (*s == '0')
-		s++;
-	else
-		while (isdigit((unsigned char) *s))
-			s++;
-	if (*s == '.')
-	{
-		s++;
-		if (!isdigit((unsigned char) *s))
-			fit_parse_fail(ps, "Malformed number at character %d.",
-						   (int) (ps->p - ps->input) + 1);
-		while (isdigit((unsigned char) *s))
-			s++;
-	}
-	if (*s == 'e' || *s == 'E')
-	{
-		s++;
-		if (*s == '+' || *s == '-')
-			s++;
-		if (!isdigit((unsigned char) *s))
-			fit_parse_fail(ps, "Malformed number at character %d.",
-						   (int) (ps->p - ps->input) + 1);
-		while (isdigit((unsigned char) *s))
-			s++;
-	}
-	v = strtod(ps->p, &end);
-	if (end != s)
-		fit_parse_fail(ps, "Malformed number at character %d.",
-					   (int) (ps->p - ps->input) + 1);
-	if (isinf(v))
-		fit_parse_fail(ps, "Number out of range at character %d.",
-					   (int) (ps->p - ps->input) + 1);
-	ps->p = s;
-	return v + 0.0;				/* -0 becomes 0 */
+	custseg_parse_fail(ps, "Unknown %s \"%s\".", what, buf);
 }
 
 static const char *const fit_state_keys[] = {NULL, "kind", "cells"};
@@ -884,7 +772,7 @@ PG_FUNCTION_INFO_V1(fit_state_in);
 Datum
 fit_state_in(PG_FUNCTION_ARGS)
 {
-	FitParser	ps;
+	CustsegParser ps;
 	FitKind		kind;
 	int64		cap = 16,
 				n = 0,
@@ -896,19 +784,21 @@ fit_state_in(PG_FUNCTION_ARGS)
 
 	ps.input = PG_GETARG_CSTRING(0);
 	ps.p = ps.input;
+	ps.type_name = "custseg.fit_state";
+	ps.hint = FIT_STATE_HINT;
 
-	fit_expect(&ps, '{');
+	custseg_expect(&ps, '{');
 	if (fit_parse_name(&ps, fit_state_keys, 3, "key") != 1)
-		fit_parse_fail(&ps, "The first key must be \"kind\".");
-	fit_expect(&ps, ':');
+		custseg_parse_fail(&ps, "The first key must be \"kind\".");
+	custseg_expect(&ps, ':');
 	kind = (FitKind) fit_parse_name(&ps, fit_kind_names, 4, "kind");
-	fit_expect(&ps, ',');
+	custseg_expect(&ps, ',');
 	if (fit_parse_name(&ps, fit_state_keys, 3, "key") != 2)
-		fit_parse_fail(&ps, "The second key must be \"cells\".");
-	fit_expect(&ps, ':');
-	fit_expect(&ps, '[');
-	if (fit_accept(&ps, ']'))
-		fit_parse_fail(&ps, "A state has at least one cell.");
+		custseg_parse_fail(&ps, "The second key must be \"cells\".");
+	custseg_expect(&ps, ':');
+	custseg_expect(&ps, '[');
+	if (custseg_accept(&ps, ']'))
+		custseg_parse_fail(&ps, "A state has at least one cell.");
 	cells = palloc(sizeof(FitCell) * cap);
 	do
 	{
@@ -917,36 +807,36 @@ fit_state_in(PG_FUNCTION_ARGS)
 		if (n == cap)
 		{
 			if (cap >= (int64) ((MaxAllocSize - FIT_STATE_FLAT_HDRSZ) / sizeof(FitCell) / 2))
-				fit_parse_fail(&ps, "Too many cells.");
+				custseg_parse_fail(&ps, "Too many cells.");
 			cap *= 2;
 			cells = repalloc(cells, sizeof(FitCell) * cap);
 		}
-		fit_expect(&ps, '[');
-		cells[n].k1 = fit_parse_number(&ps);
-		fit_expect(&ps, ',');
-		cells[n].k2 = fit_parse_number(&ps);
-		fit_expect(&ps, ',');
-		cells[n].k3 = fit_parse_number(&ps);
-		fit_expect(&ps, ',');
-		cells[n].w = fit_parse_number(&ps);
-		fit_expect(&ps, ']');
+		custseg_expect(&ps, '[');
+		cells[n].k1 = custseg_parse_number(&ps);
+		custseg_expect(&ps, ',');
+		cells[n].k2 = custseg_parse_number(&ps);
+		custseg_expect(&ps, ',');
+		cells[n].k3 = custseg_parse_number(&ps);
+		custseg_expect(&ps, ',');
+		cells[n].w = custseg_parse_number(&ps);
+		custseg_expect(&ps, ']');
 		problem = fit_cell_problem(kind, &cells[n]);
 		if (problem != NULL)
-			fit_parse_fail(&ps, "Cell %lld: %s", (long long) n + 1, problem);
+			custseg_parse_fail(&ps, "Cell %lld: %s", (long long) n + 1, problem);
 		if (n > 0 && fit_cell_cmp(&cells[n - 1], &cells[n]) >= 0)
-			fit_parse_fail(&ps, "Cell %lld: cells must be strictly increasing by their first three values.",
+			custseg_parse_fail(&ps, "Cell %lld: cells must be strictly increasing by their first three values.",
 						   (long long) n + 1);
 		if (customers > FIT_MAX_CUSTOMERS - cells[n].w)
-			fit_parse_fail(&ps, "The weights add up to more than 2^53.");
+			custseg_parse_fail(&ps, "The weights add up to more than 2^53.");
 		customers += cells[n].w;
 		n++;
-	} while (fit_accept(&ps, ','));
-	fit_expect(&ps, ']');
-	fit_expect(&ps, '}');
-	fit_skip_space(&ps);
+	} while (custseg_accept(&ps, ','));
+	custseg_expect(&ps, ']');
+	custseg_expect(&ps, '}');
+	custseg_skip_space(&ps);
 	if (*ps.p != '\0')
-		fit_parse_fail(&ps, "Unexpected text after the object at character %d.",
-					   (int) (ps.p - ps.input) + 1);
+		custseg_parse_fail(&ps, "Unexpected text after the object at character %d.",
+						   custseg_parse_pos(&ps));
 
 	size = FIT_STATE_FLAT_HDRSZ + n * sizeof(FitCell);
 	flat = palloc0(size);
@@ -957,15 +847,6 @@ fit_state_in(PG_FUNCTION_ARGS)
 		flat->cells[i] = cells[i];
 	pfree(cells);
 	PG_RETURN_POINTER(flat);
-}
-
-static void
-fit_append_number(StringInfo buf, double v)
-{
-	char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
-
-	double_to_shortest_decimal_buf(v, num);
-	appendStringInfoString(buf, num);
 }
 
 PG_FUNCTION_INFO_V1(fit_state_out);
@@ -986,13 +867,13 @@ fit_state_out(PG_FUNCTION_ARGS)
 		if (i > 0)
 			appendStringInfoChar(&buf, ',');
 		appendStringInfoChar(&buf, '[');
-		fit_append_number(&buf, c->k1);
+		custseg_append_float8(&buf, c->k1);
 		appendStringInfoChar(&buf, ',');
-		fit_append_number(&buf, c->k2);
+		custseg_append_float8(&buf, c->k2);
 		appendStringInfoChar(&buf, ',');
-		fit_append_number(&buf, c->k3);
+		custseg_append_float8(&buf, c->k3);
 		appendStringInfoChar(&buf, ',');
-		fit_append_number(&buf, c->w);
+		custseg_append_float8(&buf, c->w);
 		appendStringInfoChar(&buf, ']');
 		if ((i & 65535) == 65535)
 			CHECK_FOR_INTERRUPTS();

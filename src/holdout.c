@@ -46,7 +46,6 @@
 #include <math.h>
 
 #include "access/htup_details.h"
-#include "common/shortest_dec.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
@@ -1025,13 +1024,11 @@ uplift_state_in(PG_FUNCTION_ARGS)
 static void
 uplift_append_group(StringInfo buf, const char *name, const UpliftGroup *g)
 {
-	char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
-
 	appendStringInfo(buf, ", \"%s\": [" INT64_FORMAT ", ", name, g->n);
-	double_to_shortest_decimal_buf(g->sum, num);
-	appendStringInfo(buf, "%s, ", num);
-	double_to_shortest_decimal_buf(g->m2, num);
-	appendStringInfo(buf, "%s]", num);
+	custseg_append_float8(buf, g->sum);
+	appendStringInfoString(buf, ", ");
+	custseg_append_float8(buf, g->m2);
+	appendStringInfoChar(buf, ']');
 }
 
 PG_FUNCTION_INFO_V1(uplift_state_out);

@@ -45,7 +45,6 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
-#include "common/shortest_dec.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -2254,15 +2253,6 @@ kmeans_state_in(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(flat);
 }
 
-static void
-km_append_number(StringInfo buf, float8 v)
-{
-	char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
-
-	double_to_shortest_decimal_buf(v, num);
-	appendStringInfoString(buf, num);
-}
-
 PG_FUNCTION_INFO_V1(kmeans_state_out);
 Datum
 kmeans_state_out(PG_FUNCTION_ARGS)
@@ -2292,7 +2282,7 @@ kmeans_state_out(PG_FUNCTION_ARGS)
 		{
 			if (j > 0)
 				appendStringInfoString(&buf, ", ");
-			km_append_number(&buf, p[j]);
+			custseg_append_float8(&buf, p[j]);
 		}
 		appendStringInfo(&buf, "], " INT64_FORMAT "]", w[i]);
 		if ((i & 0xffff) == 0)

@@ -37,7 +37,6 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
-#include "common/shortest_dec.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -738,15 +737,6 @@ rfm_parse_method(CustsegParser *ps, bool allow_custom)
 	custseg_parse_fail(ps, "Unknown method \"%s\".", buf);
 }
 
-static void
-rfm_append_number(StringInfo buf, float8 v)
-{
-	char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
-
-	double_to_shortest_decimal_buf(v, num);
-	appendStringInfoString(buf, num);
-}
-
 /*
  * custseg.rfm_thresholds text input:
  * {"method": "quantile", "bins": 5, "recency": [..], "frequency": [..], "monetary": [..]}
@@ -825,7 +815,7 @@ rfm_thresholds_out(PG_FUNCTION_ARGS)
 		{
 			if (j > 0)
 				appendStringInfoString(&buf, ", ");
-			rfm_append_number(&buf, t->cuts[d][j]);
+			custseg_append_float8(&buf, t->cuts[d][j]);
 		}
 		appendStringInfoChar(&buf, ']');
 	}
@@ -1351,7 +1341,7 @@ rfm_thresholds_state_out(PG_FUNCTION_ARGS)
 			if (i > 0)
 				appendStringInfoString(&buf, ", ");
 			appendStringInfoChar(&buf, '[');
-			rfm_append_number(&buf, p->value);
+			custseg_append_float8(&buf, p->value);
 			appendStringInfo(&buf, ", " INT64_FORMAT "]", p->count);
 		}
 		appendStringInfoChar(&buf, ']');
