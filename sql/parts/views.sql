@@ -125,6 +125,9 @@ CREATE FUNCTION custseg.create_segment_view(
 	margin float8 DEFAULT 1)
 RETURNS regclass
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+-- Floats written into the view's query (models, rate, margin) read back
+-- exactly, whatever the caller's setting.
+SET extra_float_digits = 1
 AS $$
 DECLARE
 	parts text[];

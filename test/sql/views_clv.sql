@@ -108,11 +108,14 @@ CROSS JOIN views_clv_models m;
 -- MBG/NBD, over two years, undiscounted, margin 0.3, with thresholds
 -- recomputed at each refresh and as_of at each refresh (CURRENT_DATE: every
 -- order is in the past, so the summaries include the orders of 1997-10 to
--- 1998-06 too).
+-- 1998-06 too).  The caller's extra_float_digits 0 (15 digits) does not
+-- round the frozen model: the values stay equal.
+SET extra_float_digits = 0;
 SELECT custseg.create_segment_view('views_clv_mbg', 'views_clv_orders', 'customer', 'day', 'amount',
 	purchase_model => mbg, spend_model => gg, clv_horizon => '2 years',
 	annual_discount_rate => 0, margin => 0.3)
 FROM views_clv_models;
+RESET extra_float_digits;
 SELECT count(*) AS customers,
 	   count(*) FILTER (WHERE v.expected_purchases = custseg.expected_purchases(m.mbg, interval '2 years',
 								(c.s).repeat_purchases, (c.s).active_days, (c.s).age_days)
