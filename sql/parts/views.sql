@@ -147,6 +147,9 @@ DECLARE
 		'age_days', 'repeat_spend'];
 	field text;
 	fields_sql text := '';
+	-- Purchase model types custseg.<name>: each has a field converged and
+	-- custseg.expected_purchases(model, interval, x, t_x, t),
+	-- custseg.p_alive(model, x, t_x, t) and custseg.clv(model, gammagamma, ...).
 	clv_models text[] := ARRAY['bgnbd', 'mbgnbd'];
 	model_type text;
 	model_sql text;
@@ -185,7 +188,7 @@ BEGIN
 				CASE WHEN num_nulls(purchase_model) > 0 THEN 'purchase_model' ELSE 'spend_model' END,
 				CASE WHEN num_nulls(purchase_model) > 0 THEN 'spend_model' ELSE 'purchase_model' END
 				USING ERRCODE = 'null_value_not_allowed',
-					  HINT = 'CLV needs both models: a purchase model (custseg.bgnbd or custseg.mbgnbd) and a spend model (custseg.gammagamma).';
+					  HINT = 'CLV needs both models: a purchase model (e.g. from custseg.bgnbd_fit or custseg.mbgnbd_fit) and a spend model (custseg.gammagamma).';
 		END IF;
 		SELECT t.typname INTO model_type
 		FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
