@@ -190,7 +190,9 @@ gammagamma_final(PG_FUNCTION_ARGS)
 /*
  * The expected value of a purchase of a customer with x repeat purchases of
  * mean value mean_spend under gg = (p, q, gamma): p (gamma + x mean_spend) /
- * (p x + q - 1).  It is finite only when p x + q > 1; a model with q <= 1
+ * (p x + q - 1).  A mean spend of 0 (repeat purchases refunded) is allowed:
+ * the prediction then shrinks the population mean towards 0.  It is finite
+ * only when p x + q > 1; a model with q <= 1
  * gives no finite value for a customer without repeat purchases, which is
  * an error (so is a value beyond float8).  Shared by expected_spend and the
  * clv functions of every purchase model (fit.h).
@@ -206,11 +208,11 @@ fit_expected_spend(const double *gg, int64 x, double mean_spend)
 				 errmsg("x must not be negative"),
 				 errhint("x is the number of repeat purchases: purchases after the first one.")));
 	custseg_check_finite(mean_spend, "mean_spend");
-	if (x > 0 && mean_spend <= 0.0)
+	if (mean_spend < 0.0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("mean_spend must be positive for a customer with repeat purchases"),
-				 errhint("The Gamma-Gamma model needs positive spend; leave out customers whose repeat purchases were refunded (WHERE mean_spend > 0).")));
+				 errmsg("mean_spend must not be negative"),
+				 errhint("mean_spend is the mean value of the repeat purchases; pass greatest(mean_spend, 0) for a customer whose repeat purchases were refunded.")));
 	if (gg[0] * (double) x + gg[1] <= 1.0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),

@@ -106,6 +106,14 @@ $$;
 -- concurrent refresh rewrites only those rows.
 -- thresholds NULL: recomputed from all customers at each refresh (bins,
 -- method); otherwise frozen.
+-- purchase_model and spend_model: with both, the columns expected_purchases,
+-- p_alive and clv over clv_horizon, from the models frozen into the view's
+-- query as typed literals.  purchase_model is a record so that calls without
+-- models keep resolving to this one function (typed overloads with the
+-- models as required arguments would make positional calls with untyped
+-- literals ambiguous); its type is checked against clv_models below, the
+-- model types that have custseg.expected_purchases, custseg.p_alive and
+-- custseg.clv.
 CREATE FUNCTION custseg.create_segment_view(
 	view_name text,
 	orders regclass,
@@ -118,10 +126,18 @@ CREATE FUNCTION custseg.create_segment_view(
 	bins integer DEFAULT NULL,
 	method text DEFAULT NULL,
 	map text DEFAULT 'rfm',
+	purchase_model record DEFAULT NULL,
+	spend_model custseg.gammagamma DEFAULT NULL,
+	clv_horizon interval DEFAULT '1 year',
+	annual_discount_rate float8 DEFAULT 0.1,
+	margin float8 DEFAULT 1,
 	default_schema name DEFAULT pg_catalog.current_schema())
 RETURNS regclass
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
+-- Floats written into the view's query (models, rate, margin) read back
+-- exactly, whatever the caller's setting.
+SET extra_float_digits = 1
 AS $$
 DECLARE
 	parts text[];
@@ -141,6 +157,16 @@ DECLARE
 		'age_days', 'repeat_spend'];
 	field text;
 	fields_sql text := '';
+	-- Purchase model types custseg.<name>: each has a field converged and
+	-- custseg.expected_purchases(model, interval, x, t_x, t),
+	-- custseg.p_alive(model, x, t_x, t) and custseg.clv(model, gammagamma, ...).
+	clv_models text[] := ARRAY['bgnbd', 'mbgnbd', 'paretonbd'];
+	model_type text;
+	model_sql text;
+	spend_sql text;
+	clv_sql text := '';
+	view_columns text[];
+	with_clv boolean;
 	created regclass;
 BEGIN
 	IF num_nulls(view_name, orders, customer_column, time_column, amount_column, map) > 0 THEN
@@ -150,7 +176,67 @@ BEGIN
 				 WHEN time_column IS NULL THEN 'time_column'
 				 WHEN amount_column IS NULL THEN 'amount_column' ELSE 'map' END
 			USING ERRCODE = 'null_value_not_allowed',
-				  HINT = 'Only as_of, as_of_unit, thresholds, bins and method may be NULL.';
+				  HINT = 'Only as_of, as_of_unit, thresholds, bins, method, purchase_model and spend_model may be NULL.';
+	END IF;
+
+	-- CLV models: both or neither; the purchase model of a known family;
+	-- neither from a fit that did not converge.  Parameters, horizon,
+	-- discount rate and margin are checked below by custseg.clv itself.
+	-- (num_nulls, not IS NULL: a model with NULL fields is a model, to be
+	-- rejected by custseg.clv, not an absent one.)
+	with_clv := num_nulls(purchase_model, spend_model) < 2;
+	IF NOT with_clv THEN
+		IF clv_horizon IS DISTINCT FROM interval '1 year' OR annual_discount_rate IS DISTINCT FROM 0.1
+		   OR margin IS DISTINCT FROM 1 THEN
+			RAISE EXCEPTION 'clv_horizon, annual_discount_rate and margin need purchase_model and spend_model'
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Pass a purchase model (e.g. from custseg.bgnbd_fit) and a spend model (custseg.gammagamma) to add CLV columns.';
+		END IF;
+	ELSE
+		IF num_nulls(purchase_model, spend_model) > 0 THEN
+			RAISE EXCEPTION '% of custseg.create_segment_view must not be NULL when % is given',
+				CASE WHEN num_nulls(purchase_model) > 0 THEN 'purchase_model' ELSE 'spend_model' END,
+				CASE WHEN num_nulls(purchase_model) > 0 THEN 'spend_model' ELSE 'purchase_model' END
+				USING ERRCODE = 'null_value_not_allowed',
+					  HINT = 'CLV needs both models: a purchase model (e.g. from custseg.bgnbd_fit or custseg.mbgnbd_fit) and a spend model (custseg.gammagamma).';
+		END IF;
+		SELECT t.typname INTO model_type
+		FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+		WHERE t.oid = pg_catalog.pg_typeof(purchase_model) AND n.nspname = 'custseg'
+		  AND t.typname = ANY (clv_models);
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'purchase_model has type %, not a purchase model', pg_catalog.pg_typeof(purchase_model)
+				USING ERRCODE = 'datatype_mismatch',
+					  HINT = format('Pass a model of type %s, e.g. the result of custseg.bgnbd_fit; cast a row: ROW(...)::custseg.bgnbd.',
+									(SELECT pg_catalog.string_agg('custseg.' || m, ' or ') FROM pg_catalog.unnest(clv_models) AS m));
+		END IF;
+		IF purchase_model.converged IS FALSE OR spend_model.converged IS FALSE THEN
+			RAISE EXCEPTION '% did not converge', CASE WHEN purchase_model.converged IS FALSE
+													   THEN 'purchase_model' ELSE 'spend_model' END
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Its parameters are the best point the fit found, not a maximum of the likelihood: refit with more customers who made repeat purchases.';
+		END IF;
+		IF num_nulls(clv_horizon, annual_discount_rate, margin) > 0 THEN
+			RAISE EXCEPTION '% of custseg.create_segment_view must not be NULL',
+				CASE WHEN clv_horizon IS NULL THEN 'clv_horizon'
+					 WHEN annual_discount_rate IS NULL THEN 'annual_discount_rate' ELSE 'margin' END
+				USING ERRCODE = 'null_value_not_allowed',
+					  HINT = 'Leave them out for the defaults: a horizon of 1 year, a discount rate of 0.1 a year and a margin of 1.';
+		END IF;
+		model_sql := format('%L::custseg.%I', purchase_model, model_type);
+		spend_sql := format('%L::custseg.gammagamma', spend_model);
+		-- Checks every parameter, the horizon, the rate and the margin.
+		EXECUTE format('SELECT custseg.clv(%s, %s, 0, 0, 0, 0, $1, $2, $3)', model_sql, spend_sql)
+			USING clv_horizon, annual_discount_rate, margin;
+		clv_sql := format($sql$,
+			   custseg.expected_purchases(%1$s, %3$L::interval, (k.s).repeat_purchases,
+										  (k.s).active_days, (k.s).age_days) AS expected_purchases,
+			   custseg.p_alive(%1$s, (k.s).repeat_purchases, (k.s).active_days,
+							   (k.s).age_days) AS p_alive,
+			   custseg.clv(%1$s, %2$s, (k.s).repeat_purchases, (k.s).active_days,
+						   (k.s).age_days, greatest((k.s).repeat_spend, 0), %3$L::interval,
+						   %4$L::float8, %5$L::float8) AS clv$sql$,
+			model_sql, spend_sql, clv_horizon, annual_discount_rate, margin);
 	END IF;
 
 	-- The view's name: "name" or "schema.name", quoted as in SQL.
@@ -198,7 +284,11 @@ BEGIN
 			USING ERRCODE = 'wrong_object_type',
 				  HINT = 'Pass the relation that holds one row per order.';
 	END IF;
-	IF customer_column = ANY (summary_fields || ARRAY['r', 'f', 'm', 'cell', 'segment']) THEN
+	view_columns := summary_fields || ARRAY['r', 'f', 'm', 'cell', 'segment'];
+	IF with_clv THEN
+		view_columns := view_columns || ARRAY['expected_purchases', 'p_alive', 'clv'];
+	END IF;
+	IF customer_column = ANY (view_columns) THEN
 		RAISE EXCEPTION 'customer column "%" has the name of a column of the segment view', customer_column
 			USING ERRCODE = 'duplicate_column',
 				  HINT = 'Rename it in a view over the orders, e.g. SELECT orders AS customer_id, ....';
@@ -283,14 +373,14 @@ BEGIN
 	EXECUTE format($sql$
 		CREATE MATERIALIZED VIEW %I.%I AS
 		SELECT k.%I, %s(k.score).r, (k.score).f, (k.score).m, (k.score).cell,
-			   custseg.segment(k.score, %L) AS segment
+			   custseg.segment(k.score, %L) AS segment%s
 		FROM (SELECT c.%I, c.s, %s AS score
 			  FROM (SELECT o.%I, custseg.summarize(%s, %s, %s) AS s
 					FROM %s AS o
 					WHERE o.%I IS NOT NULL
 					GROUP BY o.%I) AS c
 			  WHERE (c.s).orders IS NOT NULL) AS k$sql$,
-		view_schema, view_rel, customer_column, fields_sql, map,
+		view_schema, view_rel, customer_column, fields_sql, map, clv_sql,
 		customer_column, score_sql,
 		customer_column, time_sql, amount_sql, as_of_sql,
 		format('%I.%I', (SELECT n.nspname FROM pg_catalog.pg_class c
@@ -301,13 +391,17 @@ BEGIN
 	created := format('%I.%I', view_schema, view_rel)::regclass;
 	EXECUTE format('CREATE UNIQUE INDEX ON %s (%I)', created, customer_column);
 	EXECUTE format('COMMENT ON MATERIALIZED VIEW %s IS %L', created,
-		format('custseg segment view of %s by %I: as of %s, %s, map %s',
+		format('custseg segment view of %s by %I: as of %s, %s, map %s%s',
 			   orders, customer_column,
 			   coalesce(as_of::text, 'each refresh' || coalesce(format(' (end of its %s)', as_of_unit), '')),
 			   CASE WHEN thresholds IS NULL
 					THEN format('thresholds recomputed at each refresh (%s bins, %s)', bins, method)
 					ELSE format('frozen thresholds %s', thresholds) END,
-			   map));
+			   map,
+			   CASE WHEN with_clv
+					THEN format(', CLV over %s at %s a year, margin %s, from custseg.%s %s and custseg.gammagamma %s',
+								clv_horizon, annual_discount_rate, margin, model_type, purchase_model, spend_model)
+					ELSE '' END));
 	RETURN created;
 END
 $$;

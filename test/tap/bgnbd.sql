@@ -57,7 +57,7 @@ SELECT throws_ok($$SELECT custseg.clv(bg, ROW(6, 1, 15, 0, 1, true, 1)::custseg.
 	'expected spend is infinite for x = 0 under a model with p = 6, q = 1', 'clv: q <= 1 and no repeat purchase');
 SELECT throws_ok($$SELECT custseg.clv(bg, ROW(6, -3, 15, 0, 1, true, 1)::custseg.gammagamma, 1, 1, 2, 10, 30, 0.1) FROM m$$, '22023',
 	'custseg.gammagamma parameter q must be positive and finite, not -3', 'clv: negative q');
-SELECT throws_ok($$SELECT custseg.clv(bg, gg, 1, 1, 2, -10, 30, 0.1) FROM m$$, '22023', 'mean_spend must be positive for a customer with repeat purchases', 'clv: negative spend');
+SELECT throws_ok($$SELECT custseg.clv(bg, gg, 1, 1, 2, -10, 30, 0.1) FROM m$$, '22023', 'mean_spend must not be negative', 'clv: negative spend');
 SELECT throws_ok($$SELECT custseg.clv(bg, gg, 1, 1, 2, 'NaN', 30, 0.1) FROM m$$, '22023', 'mean_spend must not be NaN', 'clv: NaN spend');
 SELECT throws_ok($$SELECT custseg.clv(bg, gg, 1, 1, 2, 10, 30, -0.1) FROM m$$, '22023', 'annual_discount_rate must not be negative', 'clv: negative rate');
 SELECT throws_ok($$SELECT custseg.clv(mbg, gg, 1, 1, 2, 10, 30, 'Infinity') FROM m$$, '22003', 'annual_discount_rate must be finite', 'clv: infinite rate');

@@ -31,9 +31,10 @@ SELECT throws_ok($$SELECT custseg.expected_spend(m, 1, 'NaN') FROM ggm$$,
 SELECT throws_ok($$SELECT custseg.expected_spend(m, 1, 'Infinity') FROM ggm$$,
 	'22003', 'mean_spend must be finite', 'infinite mean spend');
 SELECT throws_ok($$SELECT custseg.expected_spend(m, 1, -2) FROM ggm$$,
-	'22023', 'mean_spend must be positive for a customer with repeat purchases', 'negative mean spend');
-SELECT throws_ok($$SELECT custseg.expected_spend(m, 1, 0) FROM ggm$$,
-	'22023', 'mean_spend must be positive for a customer with repeat purchases', 'zero mean spend of a repeat buyer');
+	'22023', 'mean_spend must not be negative', 'negative mean spend');
+SELECT is((SELECT custseg.expected_spend(m, 1, 0) FROM ggm),
+	(SELECT (m).p * (m).gamma / ((m).p + (m).q - 1) FROM ggm),
+	'a repeat buyer with mean spend 0 (refunded): p gamma / (p x + q - 1)');
 SELECT lives_ok($$SELECT custseg.expected_spend(m, 0, 0) FROM ggm$$,
 	'zero mean spend without repeat purchases');
 SELECT throws_ok($$SELECT custseg.expected_spend(ROW(2, 0.8, 10, 0, 1, true, 1)::custseg.gammagamma, 0, 0)$$,

@@ -78,7 +78,7 @@ SELECT throws_ok($$SELECT custseg.purchase_probability(m, -1, 10) FROM pnbd_mode
 SELECT throws_ok($$SELECT custseg.clv(m, (1, 0.5, 1, NULL, NULL, NULL, NULL)::custseg.gammagamma, 0, 0, 2, 0, 365, 0.1) FROM pnbd_model$$,
 	'22003', 'expected spend is infinite for x = 0 under a model with p = 1, q = 0.5', 'p x + q <= 1');
 SELECT throws_ok($$SELECT custseg.clv(m, gg, 1, 1, 2, -10, 365, 0.1) FROM pnbd_model$$,
-	'22023', 'mean_spend must be positive for a customer with repeat purchases', 'negative mean spend');
+	'22023', 'mean_spend must not be negative', 'negative mean spend');
 SELECT throws_ok($$SELECT custseg.clv(m, gg, 1, 1, 2, 10, 365, -0.1) FROM pnbd_model$$,
 	'22023', 'annual_discount_rate must not be negative', 'negative discount rate');
 SELECT throws_ok($$SELECT custseg.clv(m, gg, 1, 1, 2, 10, 365, 0.1, -1) FROM pnbd_model$$,

@@ -2,7 +2,7 @@
 -- cohort retention (sql/parts/views.sql, docs/views.md): labels, SQLSTATEs,
 -- ownership and the row level security of the history.
 BEGIN;
-SELECT plan(91);
+SELECT plan(112);
 
 -- Labels: DDL and writes are VOLATILE PARALLEL UNSAFE, reads STABLE
 -- PARALLEL SAFE; none is SECURITY DEFINER; NULLs are errors, not STRICT
@@ -10,7 +10,7 @@ SELECT plan(91);
 SELECT is((SELECT format('%s %s %s %s', provolatile, proparallel, proisstrict, prosecdef)
 		   FROM pg_proc WHERE oid = f::regprocedure), l, f || ' is ' || l)
 FROM (VALUES
-	('custseg.create_segment_view(text, regclass, name, name, name, timestamptz, text, custseg.rfm_thresholds, integer, text, text, name)', 'v u f f'),
+	('custseg.create_segment_view(text, regclass, name, name, name, timestamptz, text, custseg.rfm_thresholds, integer, text, text, record, custseg.gammagamma, interval, double precision, double precision, name)', 'v u f f'),
 	('custseg.schedule_refresh(regclass, text, boolean, boolean)', 'v u f f'),
 	('custseg.unschedule_refresh(regclass)', 'v u f f'),
 	('custseg.snapshot_segments(regclass)', 'v u f f'),
@@ -64,6 +64,90 @@ CREATE MATERIALIZED VIEW tap_noindex AS SELECT 1 AS customer_id, 'x'::text AS se
 CREATE MATERIALIZED VIEW tap_dropped AS SELECT 1 AS customer_id;
 SELECT 'tap_dropped'::regclass::oid AS dropped \gset
 DROP MATERIALIZED VIEW tap_dropped;
+
+-- CLV columns: models given by hand (CDNOW's published BG/NBD in days and
+-- Gamma-Gamma), frozen into the view.
+CREATE TEMP TABLE tap_models AS
+SELECT ROW(0.243, 30.898, 0.793, 2.426, NULL, NULL, NULL, NULL)::custseg.bgnbd AS bg,
+	   ROW(0.525, 43.281, 0.891, 1.614, NULL, NULL, NULL, NULL)::custseg.mbgnbd AS mbg,
+	   ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL)::custseg.gammagamma AS gg;
+SELECT is((SELECT custseg.create_segment_view('tap_clv', 'tap_orders', 'customer_id', 'order_time', 'amount',
+												as_of => '2024-06-01', purchase_model => bg, spend_model => gg,
+												clv_horizon => '6 months', annual_discount_rate => 0.2, margin => 0.3)
+		   FROM tap_models)::text, 'tap_clv', 'a segment view with CLV');
+SELECT columns_are('tap_clv', ARRAY['customer_id', 'first_order', 'last_order', 'orders', 'purchase_days',
+	'revenue', 'avg_order_value', 'recency_days', 'repeat_purchases', 'active_days', 'age_days',
+	'repeat_spend', 'r', 'f', 'm', 'cell', 'segment', 'expected_purchases', 'p_alive', 'clv'],
+	'... has the CLV columns after the segment');
+CREATE TEMP VIEW tap_clv_check AS
+SELECT count(*) AS customers,
+	   count(*) FILTER (WHERE v.clv = custseg.clv(m.bg, m.gg, (c.s).repeat_purchases, (c.s).active_days,
+							  (c.s).age_days, greatest((c.s).repeat_spend, 0), interval '6 months', 0.2, 0.3)
+						AND v.expected_purchases = custseg.expected_purchases(m.bg, interval '6 months',
+							  (c.s).repeat_purchases, (c.s).active_days, (c.s).age_days)
+						AND v.p_alive = custseg.p_alive(m.bg, (c.s).repeat_purchases, (c.s).active_days,
+							  (c.s).age_days)) AS equal
+FROM tap_clv v
+JOIN (SELECT customer_id, custseg.summarize(order_time, amount, timestamptz '2024-06-01') AS s
+	  FROM tap_orders GROUP BY customer_id) AS c USING (customer_id)
+CROSS JOIN tap_models m;
+SELECT results_eq('SELECT customers, equal FROM tap_clv_check', 'VALUES (20::bigint, 20::bigint)',
+				  '... every value equals custseg.clv, expected_purchases and p_alive on the same summary');
+INSERT INTO tap_orders VALUES (21, '2024-05-01', 40), (21, '2024-05-20', 60), (1, '2024-05-30', 25);
+SELECT lives_ok('REFRESH MATERIALIZED VIEW CONCURRENTLY tap_clv', '... refreshes concurrently');
+SELECT results_eq('SELECT customers, equal FROM tap_clv_check', 'VALUES (21::bigint, 21::bigint)',
+				  '... and after the refresh still equals custseg.clv, with the new customer');
+DELETE FROM tap_orders WHERE customer_id = 21 OR order_time = '2024-05-30';
+SELECT is((SELECT custseg.create_segment_view('tap_clv_mbg', 'tap_orders', 'customer_id', 'order_time', 'amount',
+												as_of => '2024-06-01', purchase_model => mbg, spend_model => gg)
+		   FROM tap_models)::text, 'tap_clv_mbg', 'a segment view with MBG/NBD CLV');
+SELECT is((SELECT count(*) FILTER (WHERE v.clv = custseg.clv(m.mbg, m.gg, v.repeat_purchases, v.active_days, v.age_days,
+																greatest(v.repeat_spend, 0), interval '1 year', 0.1))
+		   FROM tap_clv_mbg v, tap_models m), 20::bigint, '... equal to custseg.clv of the MBG/NBD model');
+-- Calls without models resolve as before, also positional with untyped literals.
+SELECT is(custseg.create_segment_view('tap_positional', 'tap_orders', 'customer_id', 'order_time', 'amount',
+									  '2024-06-01', NULL, NULL, 4, 'quantile', 'rfm')::text, 'tap_positional',
+		  'a positional call with untyped literals resolves without models');
+-- Bad models.
+SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'amount',
+					 purchase_model => bg) FROM tap_models$$,
+	'22004', 'spend_model of custseg.create_segment_view must not be NULL when purchase_model is given', 'clv: no spend model');
+SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'amount',
+					 purchase_model => gg, spend_model => gg) FROM tap_models$$,
+	'42804', 'purchase_model has type custseg.gammagamma, not a purchase model', 'clv: a spend model as purchase model');
+SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'amount',
+					 purchase_model => ROW(1, 2, 3, 4, 0, 5, true, 9), spend_model => gg) FROM tap_models$$,
+	'42804', 'purchase_model has type record, not a purchase model', 'clv: an anonymous row');
+SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'amount',
+					 purchase_model => ROW(0.2, 30, 0.8, 2.4, -50, 20, false, 500)::custseg.bgnbd, spend_model => gg) FROM tap_models$$,
+	'22023', 'purchase_model did not converge', 'clv: an unconverged purchase model');
+SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'amount',
+					 purchase_model => bg, spend_model => ROW(6.25, 3.74, 15.44, -50, 20, false, 500)::custseg.gammagamma) FROM tap_models$$,
+	'22023', 'spend_model did not converge', 'clv: an unconverged spend model');
+SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'amount',
+					 purchase_model => ROW(0.2, 'Infinity', 0.8, 2.4, NULL, NULL, NULL, NULL)::custseg.mbgnbd, spend_model => gg) FROM tap_models$$,
+	'22023', 'custseg.mbgnbd parameter alpha must be positive and finite, not Infinity', 'clv: an infinite parameter');
+SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'amount',
+					 purchase_model => bg, spend_model => ROW(6.25, 1, 15.44, NULL, NULL, NULL, NULL)::custseg.gammagamma) FROM tap_models$$,
+	'22023', 'custseg.gammagamma parameter q must be greater than 1 for a finite mean spend', 'clv: q = 1');
+SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'amount',
+					 purchase_model => bg, spend_model => gg, clv_horizon => '-1 day') FROM tap_models$$,
+	'22023', 'horizon must not be negative', 'clv: a negative horizon');
+SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'amount',
+					 purchase_model => bg, spend_model => gg, annual_discount_rate => '-Infinity') FROM tap_models$$,
+	'22003', 'annual_discount_rate must be finite', 'clv: an infinite discount rate');
+SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'amount',
+					 purchase_model => bg, spend_model => gg, margin => NULL) FROM tap_models$$,
+	'22004', 'margin of custseg.create_segment_view must not be NULL', 'clv: a NULL margin');
+SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'amount',
+					 clv_horizon => '2 years')$$,
+	'22023', 'clv_horizon, annual_discount_rate and margin need purchase_model and spend_model', 'clv: options without models');
+SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_clv', 'p_alive', 'last_order', 'revenue',
+					 purchase_model => bg, spend_model => gg) FROM tap_models$$,
+	'42701', 'customer column "p_alive" has the name of a column of the segment view', 'clv: a key named like a CLV column');
+SELECT ok(to_regclass('v') IS NULL, 'no view is left by a failed call');
+DROP VIEW tap_clv_check;
+DROP MATERIALIZED VIEW tap_clv, tap_clv_mbg, tap_positional;
 
 -- create_segment_view.
 SELECT throws_ok($$SELECT custseg.create_segment_view(NULL, 'tap_orders', 'customer_id', 'order_time', 'amount')$$,
