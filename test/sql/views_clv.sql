@@ -130,6 +130,25 @@ JOIN (SELECT customer, custseg.summarize(day, amount, CURRENT_DATE) AS s
 	  FROM views_clv_orders GROUP BY customer) AS c USING (customer)
 CROSS JOIN views_clv_models m;
 
+-- Pareto/NBD as the purchase model, fitted on the same summary: every value
+-- equals the functions called directly.
+SELECT custseg.create_segment_view('views_clv_pnbd', 'views_clv_orders', 'customer', 'day', 'amount',
+	as_of => '1997-09-30', purchase_model => custseg.paretonbd_fit(c.s), spend_model => m.gg)
+FROM views_clv_summary c CROSS JOIN views_clv_models m GROUP BY m.gg;
+SELECT count(*) AS customers,
+	   count(*) FILTER (WHERE v.expected_purchases = custseg.expected_purchases(p.pm, interval '1 year',
+								(c.s).repeat_purchases, (c.s).active_days, (c.s).age_days)
+						  AND v.p_alive = custseg.p_alive(p.pm, (c.s).repeat_purchases,
+								(c.s).active_days, (c.s).age_days)
+						  AND v.clv = custseg.clv(p.pm, m.gg, (c.s).repeat_purchases, (c.s).active_days,
+								(c.s).age_days, greatest((c.s).repeat_spend, 0), interval '1 year', 0.1, 1)) AS all_equal
+FROM views_clv_pnbd v
+JOIN (SELECT customer, custseg.summarize(day, amount, date '1997-09-30') AS s
+	  FROM views_clv_orders GROUP BY customer) AS c USING (customer)
+CROSS JOIN views_clv_models m
+CROSS JOIN (SELECT custseg.paretonbd_fit(s) AS pm FROM views_clv_summary) p;
+DROP MATERIALIZED VIEW views_clv_pnbd;
+
 -- Bad models and options.
 SELECT custseg.create_segment_view('v', 'views_clv_orders', 'customer', 'day', 'amount',
 	purchase_model => bg) FROM views_clv_models;

@@ -25,7 +25,7 @@ FROM (VALUES
 SELECT is((SELECT pg_catalog.array_agg(p.proname::text ORDER BY p.proname)
 		   FROM pg_proc p
 		   WHERE p.pronamespace = 'custseg'::regnamespace AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql')
-			 AND p.proconfig IS DISTINCT FROM ARRAY['search_path=pg_catalog, pg_temp']),
+			 AND NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false)),
 		  NULL, 'every PL/pgSQL function of custseg sets search_path = pg_catalog, pg_temp');
 
 -- pg_cron is not a dependency of the extension.
@@ -129,7 +129,7 @@ SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'custom
 	'22023', 'custseg.mbgnbd parameter alpha must be positive and finite, not Infinity', 'clv: an infinite parameter');
 SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'amount',
 					 purchase_model => bg, spend_model => ROW(6.25, 1, 15.44, NULL, NULL, NULL, NULL)::custseg.gammagamma) FROM tap_models$$,
-	'22023', 'custseg.gammagamma parameter q must be greater than 1 for a finite mean spend', 'clv: q = 1');
+	'22003', 'expected spend is infinite for x = 0 under a model with p = 6.25, q = 1', 'clv: q = 1 (no finite spend for customers without repeat purchases)');
 SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'amount',
 					 purchase_model => bg, spend_model => gg, clv_horizon => '-1 day') FROM tap_models$$,
 	'22023', 'horizon must not be negative', 'clv: a negative horizon');
