@@ -63,3 +63,14 @@ CREATE FUNCTION custseg.purchase_probability(model custseg.bgbb, k bigint, n big
 RETURNS float8
 AS 'MODULE_PATHNAME', 'bgbb_purchase_probability'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- Discounted value of the purchases in the next horizon opportunities of a
+-- customer with history (x, t_x, n): margin * expected spend per purchase
+-- (Gamma-Gamma) * sum_{i=1}^horizon P(purchase at n + i) / (1 + r)^i, where
+-- r is the discount rate per opportunity (per campaign, per issue...).
+CREATE FUNCTION custseg.clv(model custseg.bgbb, gg custseg.gammagamma,
+	x bigint, t_x bigint, n bigint, mean_spend float8, horizon bigint,
+	discount_rate_per_opportunity float8, margin float8 DEFAULT 1)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'bgbb_clv'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

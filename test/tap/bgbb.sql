@@ -1,8 +1,9 @@
 -- BG/BB: SQLSTATEs of every error of the predictions, the labels of the functions.
 BEGIN;
-SELECT plan(30);
+SELECT plan(47);
 
-CREATE TEMP TABLE bbm AS SELECT ROW(1.2, 0.75, 0.66, 2.78, 0, 1, true, 1)::custseg.bgbb AS m;
+CREATE TEMP TABLE bbm AS SELECT ROW(1.2, 0.75, 0.66, 2.78, 0, 1, true, 1)::custseg.bgbb AS m,
+	ROW(6.25, 3.74, 15.44, 0, 946, true, 10)::custseg.gammagamma AS g;
 
 SELECT throws_ok($$SELECT custseg.expected_purchases(m, -1) FROM bbm$$,
 	'22023', 'horizon must not be negative', 'new customer: negative horizon');
@@ -35,6 +36,41 @@ SELECT throws_ok($$SELECT custseg.p_alive(ROW(1, 1, 0, 1, 0, 1, true, 1)::custse
 SELECT throws_ok($$SELECT custseg.p_alive(ROW(1, 1, 'NaN', 1, 0, 1, true, 1)::custseg.bgbb, 1, 1, 6)$$,
 	'22023', 'custseg.bgbb parameter gamma must be positive and finite, not NaN', 'NaN parameter in the model');
 
+-- clv
+SELECT throws_ok($$SELECT custseg.clv(m, g, 1, 1, 6, 10, -1, 0.1) FROM bbm$$,
+	'22023', 'horizon must not be negative', 'clv: negative horizon');
+SELECT throws_ok($$SELECT custseg.clv(m, g, 1, 1, 6, 10, 5, -0.1) FROM bbm$$,
+	'22023', 'discount_rate_per_opportunity must not be negative', 'clv: negative rate');
+SELECT throws_ok($$SELECT custseg.clv(m, g, 1, 1, 6, 10, 5, 'NaN') FROM bbm$$,
+	'22023', 'discount_rate_per_opportunity must not be NaN', 'clv: NaN rate');
+SELECT throws_ok($$SELECT custseg.clv(m, g, 1, 1, 6, 10, 5, 'Infinity') FROM bbm$$,
+	'22003', 'discount_rate_per_opportunity must be finite', 'clv: infinite rate');
+SELECT throws_ok($$SELECT custseg.clv(m, g, 1, 1, 6, 10, 5, '-Infinity') FROM bbm$$,
+	'22003', 'discount_rate_per_opportunity must be finite', 'clv: -infinite rate');
+SELECT throws_ok($$SELECT custseg.clv(m, g, 1, 1, 6, 10, 5, 0.1, -0.3) FROM bbm$$,
+	'22023', 'margin must not be negative', 'clv: negative margin');
+SELECT throws_ok($$SELECT custseg.clv(m, g, 1, 1, 6, 10, 5, 0.1, 'NaN') FROM bbm$$,
+	'22023', 'margin must not be NaN', 'clv: NaN margin');
+SELECT throws_ok($$SELECT custseg.clv(m, g, 1, 1, 6, 10, 5, 0.1, 'Infinity') FROM bbm$$,
+	'22003', 'margin must be finite', 'clv: infinite margin');
+SELECT throws_ok($$SELECT custseg.clv(m, g, 3, 2, 6, 10, 5, 0.1) FROM bbm$$,
+	'22023', 'x, t_x and n must satisfy x <= t_x <= n, not x = 3, t_x = 2, n = 6', 'clv: x > t_x');
+SELECT throws_ok($$SELECT custseg.clv(m, g, 0, 2, 6, 10, 5, 0.1) FROM bbm$$,
+	'22023', 't_x must be 0 exactly when x is 0', 'clv: last purchase without purchases');
+SELECT throws_ok($$SELECT custseg.clv(m, g, 0, 0, -6, 10, 5, 0.1) FROM bbm$$,
+	'22023', 'x, t_x and n must not be negative', 'clv: negative n');
+SELECT throws_ok($$SELECT custseg.clv(m, g, 1, 1, 3000000000, 10, 5, 0.1) FROM bbm$$,
+	'54000', 'n must be at most 2147483647, not 3000000000', 'clv: too many opportunities');
+SELECT throws_ok($$SELECT custseg.clv(m, g, 1, 1, 6, 10, 100000000, 1e-9) FROM bbm$$,
+	'54000', 'the discounted sum over 100000000 opportunities needs more than 10000000 terms at discount_rate_per_opportunity 1e-09',
+	'clv: too long a sum');
+SELECT throws_ok($$SELECT custseg.clv(m, g, 1, 1, 6, -10, 5, 0.1) FROM bbm$$,
+	'22023', 'mean_spend must be positive for a customer with repeat purchases', 'clv: negative spend');
+SELECT throws_ok($$SELECT custseg.clv(m, ROW(6, 1, 15, 0, 1, true, 1)::custseg.gammagamma, 0, 0, 6, 0, 5, 0.1) FROM bbm$$,
+	'22003', 'expected spend is infinite for x = 0 under a model with p = 6, q = 1', 'clv: q <= 1 and no repeat purchase');
+SELECT throws_ok($$SELECT custseg.clv(ROW(1, 1, 'NaN', 1, 0, 1, true, 1)::custseg.bgbb, g, 1, 1, 6, 10, 5, 0.1) FROM bbm$$,
+	'22023', 'custseg.bgbb parameter gamma must be positive and finite, not NaN', 'clv: NaN parameter in the model');
+
 -- the fit
 SELECT throws_ok($$SELECT custseg.bgbb_fit(1, 2, 1)$$,
 	'22023', 'x, t_x and n must satisfy x <= t_x <= n, not x = 1, t_x = 2, n = 1', 'fit: t_x > n');
@@ -59,8 +95,9 @@ SELECT is((SELECT count(*)::int FROM pg_proc
 						 'custseg.expected_purchases(custseg.bgbb, bigint)'::regprocedure,
 						 'custseg.p_alive(custseg.bgbb, bigint, bigint, bigint)'::regprocedure,
 						 'custseg.purchase_probability(custseg.bgbb, bigint, bigint)'::regprocedure,
+						 'custseg.clv(custseg.bgbb, custseg.gammagamma, bigint, bigint, bigint, float8, bigint, float8, float8)'::regprocedure,
 						 'custseg.bgbb_final(custseg.fit_state)'::regprocedure)
-			 AND provolatile = 'i' AND proisstrict AND proparallel = 's'), 5,
+			 AND provolatile = 'i' AND proisstrict AND proparallel = 's'), 6,
 	'BG/BB functions are IMMUTABLE STRICT PARALLEL SAFE');
 SELECT is((SELECT count(*)::int FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 		   WHERE p.pronamespace = 'custseg'::regnamespace AND p.proname = 'bgbb_fit'
@@ -79,6 +116,11 @@ SELECT ok((SELECT (custseg.bgbb_fit(x, t_x, 6, w)).converged
 		   FROM (VALUES (0::bigint, 0::bigint, 50::bigint), (1, 1, 20), (1, 4, 10), (2, 5, 12),
 						(3, 6, 15), (6, 6, 8), (4, 5, 9)) v(x, t_x, w)),
 	'a small fit converges');
+
+SELECT is((SELECT proargnames FROM pg_proc
+		   WHERE oid = 'custseg.clv(custseg.bgbb, custseg.gammagamma, bigint, bigint, bigint, float8, bigint, float8, float8)'::regprocedure),
+	ARRAY['model', 'gg', 'x', 't_x', 'n', 'mean_spend', 'horizon', 'discount_rate_per_opportunity', 'margin'],
+	'clv: the rate is per opportunity, and named so');
 
 SELECT * FROM finish();
 ROLLBACK;
