@@ -65,7 +65,7 @@ SELECT throws_ok($$SELECT custseg.clv(m, g, 1, 1, 6, 10, 100000000, 1e-9) FROM b
 	'54000', 'the discounted sum over 100000000 opportunities needs more than 10000000 terms at discount_rate_per_opportunity 1e-09',
 	'clv: too long a sum');
 SELECT throws_ok($$SELECT custseg.clv(m, g, 1, 1, 6, -10, 5, 0.1) FROM bbm$$,
-	'22023', 'mean_spend must be positive for a customer with repeat purchases', 'clv: negative spend');
+	'22023', 'mean_spend must not be negative', 'clv: negative spend');
 SELECT throws_ok($$SELECT custseg.clv(m, ROW(6, 1, 15, 0, 1, true, 1)::custseg.gammagamma, 0, 0, 6, 0, 5, 0.1) FROM bbm$$,
 	'22003', 'expected spend is infinite for x = 0 under a model with p = 6, q = 1', 'clv: q <= 1 and no repeat purchase');
 SELECT throws_ok($$SELECT custseg.clv(ROW(1, 1, 'NaN', 1, 0, 1, true, 1)::custseg.bgbb, g, 1, 1, 6, 10, 5, 0.1) FROM bbm$$,
