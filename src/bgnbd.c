@@ -547,7 +547,7 @@ bgnbd_p_alive_impl(FunctionCallInfo fcinfo, bool mbg)
 
 	bgnbd_read(fcinfo, 0, mbg, &m);
 	bgnbd_customer(fcinfo, 1, &m, &c);
-	PG_RETURN_FLOAT8(c.p_alive);
+	PG_RETURN_FLOAT8(fit_check_result(c.p_alive, "the probability of being alive"));
 }
 
 /*
@@ -634,6 +634,8 @@ bgnbd_purchase_probability_impl(FunctionCallInfo fcinfo, bool mbg)
 		if (n > 0)
 			p += exp(lgamma(m.a + 1) + lgamma(m.b + nd - 1) - lgamma(m.a + m.b + nd) - lbeta_ab) * tail;
 	}
+	/* a NaN would pass the clamp: Min and Max keep it */
+	p = fit_check_result(p, "the purchase probability");
 	PG_RETURN_FLOAT8(Max(0.0, Min(1.0, p)));
 }
 

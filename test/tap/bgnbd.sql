@@ -1,6 +1,6 @@
 -- CLV fits (fit state, BG/NBD, MBG/NBD): SQLSTATEs of every error, labels.
 BEGIN;
-SELECT plan(46);
+SELECT plan(50);
 
 CREATE TEMP TABLE m AS
 SELECT ROW(0.243, 30.9, 0.793, 2.426, -1, 2357, true, 20)::custseg.bgnbd AS bg,
@@ -92,6 +92,16 @@ SELECT is((SELECT count(*)::int FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.
 			 AND a.aggcombinefn <> 0 AND p.proparallel = 's'
 			 AND a.aggtranstype = 'custseg.fit_state'::regtype), 4,
 	'the four fit aggregates have a combine function and a fit_state');
+
+-- results that are not finite: an error, not NaN (Min/Max clamps keep a NaN)
+SELECT throws_ok($$SELECT custseg.p_alive((1, 1.79e308, 1, 1, NULL, NULL, NULL, NULL)::custseg.bgnbd, 2, 1e306, 1e306)$$,
+	'22003', 'the probability of being alive is out of the range of float8', 'p_alive: alpha + t beyond float8');
+SELECT throws_ok($$SELECT custseg.purchase_probability((1, 1, 1e308, 1e308, NULL, NULL, NULL, NULL)::custseg.bgnbd, 2, 10)$$,
+	'22003', 'the purchase probability is out of the range of float8', 'purchase_probability: a + b beyond float8');
+SELECT throws_ok($$SELECT custseg.purchase_probability((1, 1, 1e308, 1e308, NULL, NULL, NULL, NULL)::custseg.mbgnbd, 2, 10)$$,
+	'22003', 'the purchase probability is out of the range of float8', 'MBG/NBD purchase_probability: a + b beyond float8');
+SELECT throws_ok($$SELECT custseg.purchase_probability((1e308, 1, 1, 1, NULL, NULL, NULL, NULL)::custseg.bgnbd, 0, 10)$$,
+	'22003', 'the purchase probability is out of the range of float8', 'purchase_probability: r beyond float8');
 
 SELECT * FROM finish();
 ROLLBACK;
