@@ -405,6 +405,42 @@ bgnbd_series_expected(BgnbdSeries *s, double t)
 
 	if (t == 0)
 		return 0;
+
+	/*
+	 * Hardly any dropout (a + B large against tau = t / alpha): the forms
+	 * below subtract two numbers of order C, which leaves nothing of the
+	 * result when C is large (a = 1e-300, b = 1e300 gave -3e284).  Here
+	 * E_new(t) = E_p[(1 - (1 + p tau)^-A) / p] for p ~ Beta(a, B) is summed
+	 * in powers of p instead, with E[p^(k-1)] = (a)_(k-1) / (a + B)_(k-1):
+	 *
+	 *	E_new(t) = sum_{k>=1} (-1)^(k+1) (A)_k / k! tau^k (a)_(k-1) / (a + B)_(k-1)
+	 *
+	 * The ratio of term k + 1 to term k is -tau (A + k) (a + k - 1) /
+	 * ((k + 1) (a + B + k - 1)), at most tau max(A, 1) (a + 60) / (a + B)
+	 * in size for k <= 60: the condition keeps it below 1/2, so the terms
+	 * alternate and halve, and 64 of them reach 1e-17 of the sum.
+	 */
+	{
+		double		aB = C + 1;
+		double		tau = t / s->alpha;
+
+		if (isfinite(aB) && aB >= 2 * tau * Max(s->A, 1.0) * (a + 60))
+		{
+			double		pterm = s->A * tau,
+						psum = pterm;
+			int			k;
+
+			for (k = 1; k < 64; k++)
+			{
+				pterm *= -tau * (s->A + k) * (a + k - 1) / ((k + 1) * (aB + k - 1));
+				psum += pterm;
+				if (fabs(pterm) <= 1e-17 * fabs(psum))
+					break;
+			}
+			return psum;
+		}
+	}
+
 	if (z > 0.9 && fabs(d) > 1e-3 && C > 0 && C < 100)
 		return C / d * (1 - exp(d * L) * fit_hyp2f1(CA, d, C, z));
 

@@ -1,6 +1,6 @@
 -- CLV fits (fit state, BG/NBD, MBG/NBD): SQLSTATEs of every error, labels.
 BEGIN;
-SELECT plan(50);
+SELECT plan(54);
 
 CREATE TEMP TABLE m AS
 SELECT ROW(0.243, 30.9, 0.793, 2.426, -1, 2357, true, 20)::custseg.bgnbd AS bg,
@@ -102,6 +102,17 @@ SELECT throws_ok($$SELECT custseg.purchase_probability((1, 1, 1e308, 1e308, NULL
 	'22003', 'the purchase probability is out of the range of float8', 'MBG/NBD purchase_probability: a + b beyond float8');
 SELECT throws_ok($$SELECT custseg.purchase_probability((1e308, 1, 1, 1, NULL, NULL, NULL, NULL)::custseg.bgnbd, 0, 10)$$,
 	'22003', 'the purchase probability is out of the range of float8', 'purchase_probability: r beyond float8');
+
+-- hardly any dropout (a tiny, b huge): E = (r + x) t / (alpha + T), not
+-- the difference of two numbers of order a + b (-3e284 and 7.5000038 before)
+SELECT ok(abs(custseg.expected_purchases((1, 1, 1e-300, 1e300, NULL, NULL, NULL, NULL)::custseg.bgnbd, 10, 2, 1, 3) - 7.5) < 1e-12,
+	'expected_purchases: a = 1e-300, b = 1e300');
+SELECT ok(abs(custseg.expected_purchases((1, 1, 1e-300, 1e300, NULL, NULL, NULL, NULL)::custseg.mbgnbd, 10, 2, 1, 3) - 7.5) < 1e-12,
+	'MBG/NBD expected_purchases: a = 1e-300, b = 1e300');
+SELECT ok(abs(custseg.expected_purchases((1, 1, 1e-10, 1e10, NULL, NULL, NULL, NULL)::custseg.bgnbd, 10, 2, 1, 3) - 7.5) < 1e-12,
+	'expected_purchases: a = 1e-10, b = 1e10, to 1e-12');
+SELECT ok(abs(custseg.expected_purchases((1, 1, 1e-300, 1e300, NULL, NULL, NULL, NULL)::custseg.bgnbd, 10) - 10) < 1e-12,
+	'new customer: a = 1e-300, b = 1e300 expects r t / alpha');
 
 SELECT * FROM finish();
 ROLLBACK;
