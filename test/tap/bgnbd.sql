@@ -1,6 +1,6 @@
 -- CLV fits (fit state, BG/NBD, MBG/NBD): SQLSTATEs of every error, labels.
 BEGIN;
-SELECT plan(54);
+SELECT plan(57);
 
 CREATE TEMP TABLE m AS
 SELECT ROW(0.243, 30.9, 0.793, 2.426, -1, 2357, true, 20)::custseg.bgnbd AS bg,
@@ -113,6 +113,20 @@ SELECT ok(abs(custseg.expected_purchases((1, 1, 1e-10, 1e10, NULL, NULL, NULL, N
 	'expected_purchases: a = 1e-10, b = 1e10, to 1e-12');
 SELECT ok(abs(custseg.expected_purchases((1, 1, 1e-300, 1e300, NULL, NULL, NULL, NULL)::custseg.bgnbd, 10) - 10) < 1e-12,
 	'new customer: a = 1e-300, b = 1e300 expects r t / alpha');
+
+-- a Beta distribution narrowed to a point, as a fit returned it (a 1.5e12,
+-- b 4.8e12): E = (1 - (1 + mu tau)^-A) / mu at mu = a / (a + B) to 1e-12
+-- (the 2F1 forms failed to converge, or were 0.4 % off for a new customer)
+SELECT ok(abs(custseg.expected_purchases((0.5259791030704934, 1.293931039931641, 1475180158457.3054, 4773768902182.844,
+		NULL, NULL, NULL, NULL)::custseg.bgnbd, 365, 1, 10, 40) / 1.0751242867651607 - 1) < 1e-11,
+	'expected_purchases: a and b near 1e12');
+SELECT ok(abs(custseg.expected_purchases((0.5259791030704934, 1.293931039931641, 1475180158457.3054, 4773768902182.844,
+		NULL, NULL, NULL, NULL)::custseg.bgnbd, 365) / 3.7742343417698416 - 1) < 1e-11,
+	'new customer: a and b near 1e12');
+SELECT lives_ok($$SELECT custseg.clv((0.5259791030704934, 1.293931039931641, 1475180158457.3054, 4773768902182.844,
+		NULL, NULL, NULL, NULL)::custseg.bgnbd, (6.25, 3.74, 15.44, NULL, NULL, NULL, NULL)::custseg.gammagamma,
+		3, 10, 40, 20, interval '1 year', 0.1)$$,
+	'clv: a and b near 1e12');
 
 SELECT * FROM finish();
 ROLLBACK;
