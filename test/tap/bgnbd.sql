@@ -1,6 +1,6 @@
 -- CLV fits (fit state, BG/NBD, MBG/NBD): SQLSTATEs of every error, labels.
 BEGIN;
-SELECT plan(57);
+SELECT plan(58);
 
 CREATE TEMP TABLE m AS
 SELECT ROW(0.243, 30.9, 0.793, 2.426, -1, 2357, true, 20)::custseg.bgnbd AS bg,
@@ -127,6 +127,11 @@ SELECT lives_ok($$SELECT custseg.clv((0.5259791030704934, 1.293931039931641, 147
 		NULL, NULL, NULL, NULL)::custseg.bgnbd, (6.25, 3.74, 15.44, NULL, NULL, NULL, NULL)::custseg.gammagamma,
 		3, 10, 40, 20, interval '1 year', 0.1)$$,
 	'clv: a and b near 1e12');
+
+SELECT lives_ok($$SELECT custseg.clv((0.8358564556773738, 2.068183558479714, 6256872.364886781, 24537999.763609003,
+		NULL, NULL, NULL, NULL)::custseg.mbgnbd, (6.25, 3.74, 15.44, NULL, NULL, NULL, NULL)::custseg.gammagamma,
+		3, 10, 40, 20, interval '1 year', 0.1)$$,
+	'MBG/NBD clv: a and b near 1e7, as a fit returned them');
 
 SELECT * FROM finish();
 ROLLBACK;
