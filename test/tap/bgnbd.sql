@@ -1,6 +1,6 @@
 -- CLV fits (fit state, BG/NBD, MBG/NBD): SQLSTATEs of every error, labels.
 BEGIN;
-SELECT plan(58);
+SELECT plan(59);
 
 CREATE TEMP TABLE m AS
 SELECT ROW(0.243, 30.9, 0.793, 2.426, -1, 2357, true, 20)::custseg.bgnbd AS bg,
@@ -132,6 +132,14 @@ SELECT lives_ok($$SELECT custseg.clv((0.8358564556773738, 2.068183558479714, 625
 		NULL, NULL, NULL, NULL)::custseg.mbgnbd, (6.25, 3.74, 15.44, NULL, NULL, NULL, NULL)::custseg.gammagamma,
 		3, 10, 40, 20, interval '1 year', 0.1)$$,
 	'MBG/NBD clv: a and b near 1e7, as a fit returned them');
+
+-- horizon / (alpha + t) beyond float8 (alpha 1e-300: every purchase comes
+-- at once): the discounted CLV is the one of a short horizon, not 0
+SELECT ok(abs(custseg.clv((1, 1e-300, 1e12, 1e12, NULL, NULL, NULL, NULL)::custseg.bgnbd,
+				(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL)::custseg.gammagamma, 0, 0, 0, 20, 1e10, 0.1) /
+			  custseg.clv((1, 1e-300, 1e12, 1e12, NULL, NULL, NULL, NULL)::custseg.bgnbd,
+				(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL)::custseg.gammagamma, 0, 0, 0, 20, 365, 0.1) - 1) < 1e-6,
+	'clv: horizon / alpha beyond float8');
 
 SELECT * FROM finish();
 ROLLBACK;
