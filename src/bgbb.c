@@ -397,8 +397,9 @@ bgbb_expected_purchases(PG_FUNCTION_ARGS)
 	bgbb_check_count(horizon, "horizon", BGBB_HORIZON_HINT);
 	bgbb_check_history(x, t_x, n);
 
-	PG_RETURN_FLOAT8(bgbb_buy_alive(params, x, t_x, n)
-					 * bgbb_survival_sum(params[2], params[3] + n, (double) horizon));
+	PG_RETURN_FLOAT8(fit_check_result(bgbb_buy_alive(params, x, t_x, n)
+									  * bgbb_survival_sum(params[2], params[3] + n, (double) horizon),
+									  "the expected number of purchases"));
 }
 
 /*
@@ -414,8 +415,9 @@ bgbb_expected_purchases_new(PG_FUNCTION_ARGS)
 
 	bgbb_read_model(fcinfo, params);
 	bgbb_check_count(horizon, "horizon", BGBB_HORIZON_HINT);
-	PG_RETURN_FLOAT8(params[0] / (params[0] + params[1])
-					 * bgbb_survival_sum(params[2], params[3], (double) horizon));
+	PG_RETURN_FLOAT8(fit_check_result(params[0] / (params[0] + params[1])
+									  * bgbb_survival_sum(params[2], params[3], (double) horizon),
+									  "the expected number of purchases"));
 }
 
 /*
@@ -439,7 +441,9 @@ bgbb_p_alive(PG_FUNCTION_ARGS)
 	loglik = bgbb_cell_loglik(params, x, t_x, n, 0.0, NULL);
 	lnum = bgbb_lbeta(params[0] + x, params[1] + n - x)
 		+ bgbb_lbeta(params[2], params[3] + n + 1.0);
-	PG_RETURN_FLOAT8(Min(exp(lnum - loglik), 1.0));
+	/* a NaN would pass the clamp: Min(NaN, 1.0) is 1.0 */
+	PG_RETURN_FLOAT8(Min(fit_check_result(exp(lnum - loglik),
+										  "the probability of being alive"), 1.0));
 }
 
 /*
@@ -498,7 +502,8 @@ bgbb_purchase_probability(PG_FUNCTION_ARGS)
 						 * (params[3] + i - 1) / (params[2] + params[3] + i));
 		p += exp(lterm);
 	}
-	PG_RETURN_FLOAT8(Min(p, 1.0));
+	/* a NaN would pass the clamp: Min(NaN, 1.0) is 1.0 */
+	PG_RETURN_FLOAT8(Min(fit_check_result(p, "the purchase probability"), 1.0));
 }
 
 /*

@@ -405,6 +405,73 @@ bgnbd_series_expected(BgnbdSeries *s, double t)
 
 	if (t == 0)
 		return 0;
+
+	/*
+	 * Hardly any dropout (a + B large against tau = t / alpha): the forms
+	 * below subtract two numbers of order C, which leaves nothing of the
+	 * result when C is large (a = 1e-300, b = 1e300 gave -3e284).  Here
+	 * E_new(t) = E_p[(1 - (1 + p tau)^-A) / p] for p ~ Beta(a, B) is summed
+	 * in powers of p instead, with E[p^(k-1)] = (a)_(k-1) / (a + B)_(k-1):
+	 *
+	 *	E_new(t) = sum_{k>=1} (-1)^(k+1) (A)_k / k! tau^k (a)_(k-1) / (a + B)_(k-1)
+	 *
+	 * The ratio of term k + 1 to term k is -tau (A + k) (a + k - 1) /
+	 * ((k + 1) (a + B + k - 1)), at most tau max(A, 1) (a + 60) / (a + B)
+	 * in size for k <= 60: the condition keeps it below 1/2, so the terms
+	 * alternate and halve, and 64 of them reach 1e-17 of the sum.
+	 */
+	{
+		double		aB = C + 1;
+		double		tau = t / s->alpha;
+
+		if (isfinite(aB) && aB >= 2 * tau * Max(s->A, 1.0) * (a + 60))
+		{
+			double		pterm = s->A * tau,
+						psum = pterm;
+			int			k;
+
+			for (k = 1; k < 64; k++)
+			{
+				pterm *= -tau * (s->A + k) * (a + k - 1) / ((k + 1) * (aB + k - 1));
+				psum += pterm;
+				if (fabs(pterm) <= 1e-17 * fabs(psum))
+					break;
+			}
+			return psum;
+		}
+	}
+
+	/*
+	 * A Beta distribution narrowed to a point (a and b grow without bound
+	 * when the dropout probability hardly varies; a fit returned a = 1.5e12,
+	 * b = 4.8e12): the hypergeometric forms below then need series of about
+	 * a terms and fail.  E_p[g(p)], g(p) = (1 - (1 + p tau)^-A) / p, is
+	 * taken by the three-point rule that is exact for polynomials of degree
+	 * 5 under a normal distribution, at the mean mu = a / (a + B) and
+	 * mu +- sqrt(3) sd.  With sd / mu <= 1 / sqrt(a) and p^k g^(k)(p) / g(p)
+	 * at most about (A + k)^k, the skewness that the rule ignores costs
+	 * about (A + 3)^3 / a^2 of the result (measured: 0.03 of that), under
+	 * 1e-11 here.  Against 30-digit quadrature, (0.08, 2.4, 1.26e6, 3.7e7)
+	 * at t = 365 is 4.0579689327304: the rule gives it to 3e-13, the series
+	 * below 4.0579684070 (1.3e-7 off); at a = 1e4 the series is better.
+	 */
+	{
+		double		aB = C + 1;
+		double		tau = t / s->alpha;
+
+		if (isfinite(aB) && a >= 1e5 * (s->A + 3) * (s->A + 3))
+		{
+			double		mu = a / aB;
+			double		sd = sqrt(mu * (1 - mu) / (aB + 1));
+			double		hs = sqrt(3.0) * sd;
+			double		g0 = -expm1(-s->A * log1p(mu * tau)) / mu;
+			double		gm = -expm1(-s->A * log1p((mu - hs) * tau)) / (mu - hs);
+			double		gp = -expm1(-s->A * log1p((mu + hs) * tau)) / (mu + hs);
+
+			return (gm + 4 * g0 + gp) / 6;
+		}
+	}
+
 	if (z > 0.9 && fabs(d) > 1e-3 && C > 0 && C < 100)
 		return C / d * (1 - exp(d * L) * fit_hyp2f1(CA, d, C, z));
 
@@ -547,7 +614,7 @@ bgnbd_p_alive_impl(FunctionCallInfo fcinfo, bool mbg)
 
 	bgnbd_read(fcinfo, 0, mbg, &m);
 	bgnbd_customer(fcinfo, 1, &m, &c);
-	PG_RETURN_FLOAT8(c.p_alive);
+	PG_RETURN_FLOAT8(fit_check_result(c.p_alive, "the probability of being alive"));
 }
 
 /*
@@ -634,6 +701,8 @@ bgnbd_purchase_probability_impl(FunctionCallInfo fcinfo, bool mbg)
 		if (n > 0)
 			p += exp(lgamma(m.a + 1) + lgamma(m.b + nd - 1) - lgamma(m.a + m.b + nd) - lbeta_ab) * tail;
 	}
+	/* a NaN would pass the clamp: Min and Max keep it */
+	p = fit_check_result(p, "the purchase probability");
 	PG_RETURN_FLOAT8(Max(0.0, Min(1.0, p)));
 }
 

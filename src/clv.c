@@ -35,6 +35,21 @@ clv_check_margin(double margin)
 }
 
 /*
+ * The result of a formula: an error (22003) when finite arguments gave a
+ * value beyond float8 (e.g. margin 1e300 times revenue 1e300), else it.
+ */
+static double
+clv_check_result(double value)
+{
+	if (!isfinite(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("the CLV is out of the range of float8"),
+				 errhint("The arguments are too extreme.")));
+	return value;
+}
+
+/*
  * custseg.clv_historical(revenue [, margin]): margin * revenue.  Revenue
  * may be negative (net of refunds).
  */
@@ -47,7 +62,7 @@ clv_historical(PG_FUNCTION_ARGS)
 
 	custseg_check_finite(revenue, "revenue");
 	clv_check_margin(margin);
-	PG_RETURN_FLOAT8(margin * revenue);
+	PG_RETURN_FLOAT8(clv_check_result(margin * revenue));
 }
 
 /*
@@ -68,7 +83,7 @@ clv_historical_summary(PG_FUNCTION_ARGS)
 	if (isnull)
 		PG_RETURN_NULL();
 	custseg_check_finite(DatumGetFloat8(revenue), "revenue");
-	PG_RETURN_FLOAT8(margin * DatumGetFloat8(revenue));
+	PG_RETURN_FLOAT8(clv_check_result(margin * DatumGetFloat8(revenue)));
 }
 
 /*
@@ -98,5 +113,5 @@ clv_retention(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("discount_rate must not be negative, not %g", d),
 				 errhint("discount_rate is the rate per period at which future money loses value, e.g. 0.1 for 10 %% a year.")));
-	PG_RETURN_FLOAT8(margin * r / (1.0 + d - r));
+	PG_RETURN_FLOAT8(clv_check_result(margin * r / (1.0 + d - r)));
 }

@@ -1542,7 +1542,9 @@ fit_discounted_purchases_scaled(FitExpected expected, void *arg,
 		return 0;
 	if (delta == 0)
 		return expected(horizon_days, arg);
-	U = log1p(horizon_days / scale_days);
+	/* horizon / scale may overflow (scale 1e-300): then 1 is nothing to it */
+	U = isfinite(horizon_days / scale_days) ?
+		log1p(horizon_days / scale_days) : log(horizon_days) - log(scale_days);
 	npanels = (int) ceil(U / FIT_U_PANEL);
 	len = U / npanels;
 	for (p = 0; p < npanels; p++)

@@ -565,7 +565,7 @@ paretonbd_p_alive(PG_FUNCTION_ARGS)
 
 	pnbd_read(fcinfo, 0, c.p);
 	pnbd_customer(fcinfo, 1, &c);
-	PG_RETURN_FLOAT8(c.alive);
+	PG_RETURN_FLOAT8(fit_check_result(c.alive, "the probability of being alive"));
 }
 
 
@@ -747,7 +747,9 @@ paretonbd_purchase_probability(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("n must not be negative"),
 				 errhint("n is a number of purchases.")));
-	PG_RETURN_FLOAT8(Max(0.0, Min(1.0, pnbd_purchase_probability(p, n, h))));
+	/* a NaN would pass the clamp: Min and Max keep it */
+	PG_RETURN_FLOAT8(Max(0.0, Min(1.0, fit_check_result(pnbd_purchase_probability(p, n, h),
+														"the purchase probability"))));
 }
 
 

@@ -1,6 +1,6 @@
 -- BG/BB: SQLSTATEs of every error of the predictions, the labels of the functions.
 BEGIN;
-SELECT plan(47);
+SELECT plan(51);
 
 CREATE TEMP TABLE bbm AS SELECT ROW(1.2, 0.75, 0.66, 2.78, 0, 1, true, 1)::custseg.bgbb AS m,
 	ROW(6.25, 3.74, 15.44, 0, 946, true, 10)::custseg.gammagamma AS g;
@@ -121,6 +121,16 @@ SELECT is((SELECT proargnames FROM pg_proc
 		   WHERE oid = 'custseg.clv(custseg.bgbb, custseg.gammagamma, bigint, bigint, bigint, float8, bigint, float8, float8)'::regprocedure),
 	ARRAY['model', 'gg', 'x', 't_x', 'n', 'mean_spend', 'horizon', 'discount_rate_per_opportunity', 'margin'],
 	'clv: the rate is per opportunity, and named so');
+
+-- results that are not finite: an error, not NaN or a NaN clamped to 1
+SELECT throws_ok($$SELECT custseg.p_alive((1e308, 1e308, 1, 1, NULL, NULL, NULL, NULL)::custseg.bgbb, 2, 3, 5)$$,
+	'22003', 'the probability of being alive is out of the range of float8', 'p_alive: alpha + beta beyond float8');
+SELECT throws_ok($$SELECT custseg.purchase_probability((1, 1, 1e308, 1e308, NULL, NULL, NULL, NULL)::custseg.bgbb, 2, 5)$$,
+	'22003', 'the purchase probability is out of the range of float8', 'purchase_probability: gamma + delta beyond float8');
+SELECT throws_ok($$SELECT custseg.expected_purchases((1e308, 1e308, 1e308, 1e308, NULL, NULL, NULL, NULL)::custseg.bgbb, 5, 2, 3, 5)$$,
+	'22003', 'the expected number of purchases is out of the range of float8', 'expected_purchases: parameters beyond float8');
+SELECT throws_ok($$SELECT custseg.p_alive((1, 1, 1e308, 1e308, NULL, NULL, NULL, NULL)::custseg.bgbb, 2, 3, 5)$$,
+	'22003', 'the probability of being alive is out of the range of float8', 'p_alive: gamma + delta beyond float8');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -1,6 +1,6 @@
 -- The simple CLV formulas: SQLSTATEs of every error, labels.
 BEGIN;
-SELECT plan(15);
+SELECT plan(18);
 
 SELECT is(custseg.clv_historical(200::float8, 0.25), 50::float8, 'historical value');
 SELECT ok(abs(custseg.clv_retention(100, 0.8, 0.1) - 800 / 3.0) < 1e-12, 'retention formula');
@@ -34,6 +34,14 @@ SELECT is((SELECT count(*)::int FROM pg_proc
 SELECT is(custseg.clv_historical(custseg.summarize(d, a, date '2020-12-31'), 0.5), 45::float8,
 	'summary form: half of the revenue')
 FROM (VALUES (date '2020-01-01', 100), (date '2020-02-01', -10)) v(d, a);
+
+-- finite arguments whose result is beyond float8: an error, not Infinity
+SELECT throws_ok($$SELECT custseg.clv_historical(1e300::float8, 1e300)$$,
+	'22003', 'the CLV is out of the range of float8', 'historical value beyond float8');
+SELECT throws_ok($$SELECT custseg.clv_historical(custseg.summarize(date '2020-01-01', 1e300::float8, date '2020-12-31'), 1e10)$$,
+	'22003', 'the CLV is out of the range of float8', 'summary form: historical value beyond float8');
+SELECT throws_ok($$SELECT custseg.clv_retention(-1e308, 0.9999999999999999, 0)$$,
+	'22003', 'the CLV is out of the range of float8', 'retention value beyond float8');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -1,6 +1,6 @@
 -- Pareto/NBD: fit, predictions, labels and errors (SQLSTATEs).
 BEGIN;
-SELECT plan(35);
+SELECT plan(37);
 
 CREATE TEMP TABLE pnbd_cdnow (id int, x bigint, t_x float8, t float8);
 \copy pnbd_cdnow FROM 'test/data/cdnow_customers_summary.csv' WITH (FORMAT csv, HEADER)
@@ -85,6 +85,12 @@ SELECT throws_ok($$SELECT custseg.clv(m, gg, 1, 1, 2, 10, 365, 0.1, -1) FROM pnb
 	'22023', 'margin must not be negative', 'negative margin');
 SELECT throws_ok($$SELECT custseg.p_alive((0.5, 1e9, 0.7, 1, NULL, NULL, NULL, NULL)::custseg.paretonbd, 1, 1, 2)$$,
 	'22003', 'the Pareto/NBD series does not converge for these parameters', 'series out of reach');
+
+-- results that are not finite: an error, not NaN (Min/Max clamps keep a NaN)
+SELECT throws_ok($$SELECT custseg.p_alive((1e308, 1, 1e308, 1, NULL, NULL, NULL, NULL)::custseg.paretonbd, 2, 1, 1e306)$$,
+	'22003', 'the probability of being alive is out of the range of float8', 'p_alive: r + s beyond float8');
+SELECT throws_ok($$SELECT custseg.purchase_probability((1e300, 1, 1, 1, NULL, NULL, NULL, NULL)::custseg.paretonbd, 5, 10)$$,
+	'22003', 'the purchase probability is out of the range of float8', 'purchase_probability: r = 1e300');
 
 SELECT * FROM finish();
 ROLLBACK;
