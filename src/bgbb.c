@@ -615,12 +615,7 @@ bgbb_clv(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must not be negative", BGBB_RATE_NAME),
 				 errhint("Give the rate per opportunity as a fraction, e.g. 0.1 for 10%% per yearly campaign.")));
-	custseg_check_finite(margin, "margin");
-	if (margin < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("margin must not be negative"),
-				 errhint("margin is the share of revenue kept as profit, e.g. 0.3.")));
+	fit_check_margin(margin);
 
 	purchases = bgbb_buy_alive(params, x, t_x, n)
 		* bgbb_discounted_survival_sum(params[2], params[3] + n, horizon, rate);

@@ -13,41 +13,11 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "custseg.h"
+#include "fit.h"
 
 
 /* Field of custseg.customer_summary that clv_historical reads. */
 #define SUMMARY_ATT_REVENUE 5
-
-/*
- * Reject a margin (share of revenue kept as profit) that is negative or
- * not finite, as custseg.clv does.
- */
-static void
-clv_check_margin(double margin)
-{
-	custseg_check_finite(margin, "margin");
-	if (margin < 0.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("margin must not be negative"),
-				 errhint("margin is the share of revenue kept as profit, e.g. 0.3.")));
-}
-
-/*
- * The result of a formula: an error (22003) when finite arguments gave a
- * value beyond float8 (e.g. margin 1e300 times revenue 1e300), else it.
- */
-static double
-clv_check_result(double value)
-{
-	if (!isfinite(value))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("the CLV is out of the range of float8"),
-				 errhint("The arguments are too extreme.")));
-	return value;
-}
 
 /*
  * custseg.clv_historical(revenue [, margin]): margin * revenue.  Revenue
@@ -61,8 +31,8 @@ clv_historical(PG_FUNCTION_ARGS)
 	double		margin = PG_GETARG_FLOAT8(1);
 
 	custseg_check_finite(revenue, "revenue");
-	clv_check_margin(margin);
-	PG_RETURN_FLOAT8(clv_check_result(margin * revenue));
+	fit_check_margin(margin);
+	PG_RETURN_FLOAT8(fit_check_result(margin * revenue, "the CLV"));
 }
 
 /*
@@ -79,11 +49,11 @@ clv_historical_summary(PG_FUNCTION_ARGS)
 	bool		isnull;
 
 	custseg_row_fields(PG_GETARG_HEAPTUPLEHEADER(0), 1, attnums, &revenue, &isnull);
-	clv_check_margin(margin);
+	fit_check_margin(margin);
 	if (isnull)
 		PG_RETURN_NULL();
 	custseg_check_finite(DatumGetFloat8(revenue), "revenue");
-	PG_RETURN_FLOAT8(clv_check_result(margin * DatumGetFloat8(revenue)));
+	PG_RETURN_FLOAT8(fit_check_result(margin * DatumGetFloat8(revenue), "the CLV"));
 }
 
 /*
@@ -113,5 +83,5 @@ clv_retention(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("discount_rate must not be negative, not %g", d),
 				 errhint("discount_rate is the rate per period at which future money loses value, e.g. 0.1 for 10 %% a year.")));
-	PG_RETURN_FLOAT8(clv_check_result(margin * r / (1.0 + d - r)));
+	PG_RETURN_FLOAT8(fit_check_result(margin * r / (1.0 + d - r), "the CLV"));
 }

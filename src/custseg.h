@@ -112,4 +112,14 @@ extern void custseg_parse_end(CustsegParser *ps, const char *const *keys, int nk
  */
 extern void custseg_append_float8(StringInfo buf, float8 v);
 
+/*
+ * The continued fraction K of the regularized incomplete beta function,
+ * I_x(a, b) = x^a (1 - x)^b / (a B(a, b)) * K (DLMF 8.17.22), by the
+ * modified Lentz method; converges fast for x < (a + 1) / (a + b + 2).
+ * NaN when it does not converge (extreme a or b): the caller reports it.
+ * Used by Student's t (holdout.c) and the Pareto/NBD purchase
+ * probabilities (paretonbd.c).
+ */
+extern float8 custseg_beta_cf(float8 a, float8 b, float8 x);
+
 #endif							/* CUSTSEG_H */

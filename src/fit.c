@@ -1343,7 +1343,7 @@ fit_check_result(double value, const char *what)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("%s is out of the range of float8", what),
-				 errhint("The model parameters or the horizon are too extreme.")));
+				 errhint("The model parameters, the horizon or the other arguments are too extreme.")));
 	return value;
 }
 
@@ -1399,13 +1399,19 @@ fit_clv_args(FunctionCallInfo fcinfo, int64 x, FitClvArgs *args)
 	if (PG_NARGS() > 8)
 	{
 		args->margin = PG_GETARG_FLOAT8(8);
-		custseg_check_finite(args->margin, "margin");
-		if (args->margin < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("margin must not be negative"),
-					 errhint("margin is the share of revenue kept as profit, e.g. 0.3.")));
+		fit_check_margin(args->margin);
 	}
+}
+
+void
+fit_check_margin(double margin)
+{
+	custseg_check_finite(margin, "margin");
+	if (margin < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("margin must not be negative"),
+				 errhint("margin is the share of revenue kept as profit, e.g. 0.3.")));
 }
 
 /*

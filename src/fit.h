@@ -193,6 +193,9 @@ typedef struct FitClvArgs
 
 extern void fit_clv_args(FunctionCallInfo fcinfo, int64 x, FitClvArgs *args);
 
+/* Reject a margin that is negative or not finite (every CLV function). */
+extern void fit_check_margin(double margin);
+
 typedef double (*FitExpected) (double t, void *arg);
 
 extern double fit_discounted_purchases(FitExpected expected, void *arg,

@@ -344,7 +344,6 @@ holdout_hash_uuid(PG_FUNCTION_ARGS)
  */
 
 /* Most terms of the continued fraction before giving up. */
-#define BETA_MAX_TERMS			1000000
 
 /*
  * log(Gamma(a + 1/2) / Gamma(a)).  For large a the difference of two
@@ -366,64 +365,19 @@ log_gamma_half_ratio(float8 a)
 }
 
 
-#define LENTZ_TINY	1e-300
-
-/* One term d_j of the fraction: update c and d, return the factor of K. */
-static inline float8
-lentz_step(float8 dj, float8 *c, float8 *d)
-{
-	*d = 1.0 + dj * *d;
-	if (fabs(*d) < LENTZ_TINY)
-		*d = LENTZ_TINY;
-	*c = 1.0 + dj / *c;
-	if (fabs(*c) < LENTZ_TINY)
-		*c = LENTZ_TINY;
-	*d = 1.0 / *d;
-	return *d * *c;
-}
-
-/*
- * The continued fraction of the regularized incomplete beta function
- * (DLMF 8.17.22): I_x(a, b) = x^a (1 - x)^b / (a B(a, b)) * K with
- * K = 1 / (1 + d1 / (1 + d2 / (1 + ...))),
- * d_{2m+1} = -(a + m)(a + b + m) x / ((a + 2m)(a + 2m + 1)) and
- * d_{2m} = m (b - m) x / ((a + 2m - 1)(a + 2m)).  Returns K, evaluated
- * by the modified Lentz method; it converges fast for
- * x < (a + 1) / (a + b + 2).
- */
+/* custseg_beta_cf, which must converge for Student's t. */
 static float8
-beta_continued_fraction(float8 a, float8 b, float8 x)
+student_t_beta_cf(float8 a, float8 b, float8 x)
 {
-	float8		c = 1.0,
-				d,
-				k;
-	int			m;
+	float8		k = custseg_beta_cf(a, b, x);
 
-	d = 1.0 - (a + b) * x / (a + 1.0);	/* 1 + d1 */
-	if (fabs(d) < LENTZ_TINY)
-		d = LENTZ_TINY;
-	d = 1.0 / d;
-	k = d;
-	for (m = 1; m <= BETA_MAX_TERMS; m++)
-	{
-		float8		delta;
-
-		/* d_{2m}, then d_{2m+1} */
-		k *= lentz_step(m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)), &c, &d);
-		delta = lentz_step(-(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
-						   &c, &d);
-		k *= delta;
-		if (fabs(delta - 1.0) < 2.0 * DBL_EPSILON)
-			return k;
-		if ((m & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
-	}
-	ereport(ERROR,
-			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-			 errmsg("the incomplete beta function did not converge for a = %g, b = %g, x = %g",
-					a, b, x),
-			 errhint("This should not happen; please report the inputs.")));
-	return 0.0;					/* keep the compiler quiet */
+	if (isnan(k))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("the incomplete beta function did not converge for a = %g, b = %g, x = %g",
+						a, b, x),
+				 errhint("This should not happen; please report the inputs.")));
+	return k;
 }
 
 /*
@@ -481,8 +435,8 @@ student_t_upper(float8 t, float8 df)
 	 * is not needed.
 	 */
 	if (r * (a + 1.0) > b + 1.0)
-		return front == 0.0 ? 0.0 : 0.5 * front * beta_continued_fraction(a, b, x) / a;
-	return 0.5 * (1.0 - front * beta_continued_fraction(b, a, y) / b);
+		return front == 0.0 ? 0.0 : 0.5 * front * student_t_beta_cf(a, b, x) / a;
+	return 0.5 * (1.0 - front * student_t_beta_cf(b, a, y) / b);
 }
 
 /* The density of Student's t at t. */

@@ -597,54 +597,6 @@ paretonbd_p_alive(PG_FUNCTION_ARGS)
  * (from expanding (beta + v)^-(s + 1) in powers of (1 - y) and of y).
  */
 
-/* One step of the modified Lentz method with numerator num; returns d c. */
-static inline double
-pnbd_lentz_step(double num, double *c, double *d)
-{
-	const double tiny = 1e-300;
-
-	*d = 1.0 + num * *d;
-	*c = 1.0 + num / *c;
-	if (fabs(*d) < tiny)
-		*d = tiny;
-	if (fabs(*c) < tiny)
-		*c = tiny;
-	*d = 1.0 / *d;
-	return *d * *c;
-}
-
-/*
- * The continued fraction of the incomplete beta function (DLMF 8.17.22),
- * 1 / (1 + d1 / (1 + d2 / (1 + ...))), by the modified Lentz method.
- */
-static double
-pnbd_beta_cf(double a, double b, double y)
-{
-	double		c = 1.0,
-				d = 1.0 - (a + b) * y / (a + 1.0),
-				f;
-	int			m;
-
-	if (fabs(d) < 1e-300)
-		d = 1e-300;
-	d = 1.0 / d;
-	f = d;
-	for (m = 1; m < 100000; m++)
-	{
-		double		delta;
-
-		f *= pnbd_lentz_step(m * (b - m) * y / ((a + 2 * m - 1) * (a + 2 * m)), &c, &d);
-		delta = pnbd_lentz_step(-(a + m) * (a + b + m) * y / ((a + 2 * m) * (a + 2 * m + 1)),
-								&c, &d);
-		f *= delta;
-		if (fabs(delta - 1.0) < 1e-16)
-			break;
-		if ((m & 1023) == 1023)
-			CHECK_FOR_INTERRUPTS();
-	}
-	return f;
-}
-
 /* log B_y(a, b), 0 < y < 1 */
 static double
 pnbd_log_incbeta(double a, double b, double y)
@@ -652,12 +604,12 @@ pnbd_log_incbeta(double a, double b, double y)
 	double		lfront = a * log(y) + b * log1p(-y);
 
 	if (y < (a + 1.0) / (a + b + 2.0))
-		return lfront - log(a) + log(pnbd_beta_cf(a, b, y));
+		return lfront - log(a) + log(custseg_beta_cf(a, b, y));
 	else
 	{
 		/* B(a, b) - B_{1-y}(b, a), the subtracted part below half of B */
 		double		lbeta = lgamma(a) + lgamma(b) - lgamma(a + b);
-		double		rest = exp(lfront - log(b) - lbeta) * pnbd_beta_cf(b, a, 1.0 - y);
+		double		rest = exp(lfront - log(b) - lbeta) * custseg_beta_cf(b, a, 1.0 - y);
 
 		return lbeta + log1p(-rest);
 	}
