@@ -48,6 +48,45 @@ BEGIN
 END
 $$;
 
+-- The quoted schema.name of a relation (the form segment history and job
+-- names keep), or 42P01 with dropped_hint when the relation was dropped.
+CREATE FUNCTION custseg.relation_name(rel regclass,
+	dropped_hint text DEFAULT 'The relation was dropped.')
+RETURNS text
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	name text;
+BEGIN
+	SELECT format('%I.%I', n.nspname, c.relname) INTO name
+	FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+	WHERE c.oid = rel;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'relation with OID % does not exist', rel::oid
+			USING ERRCODE = 'undefined_table', HINT = dropped_hint;
+	END IF;
+	RETURN name;
+END
+$$;
+
+-- 55000 when pg_cron is not installed in this database, with a hint on how
+-- to install it.
+CREATE FUNCTION custseg.require_pg_cron()
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+		RAISE EXCEPTION 'pg_cron is not installed in database "%"', pg_catalog.current_database()
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = format('Add pg_cron to shared_preload_libraries, set cron.database_name to this database (it is %s now), restart the server and run CREATE EXTENSION pg_cron here.',
+								coalesce('"' || pg_catalog.current_setting('cron.database_name', true) || '"', 'not set'));
+	END IF;
+END
+$$;
+
 -- The customer key of a segment view: the column of a unique index on one
 -- plain column, without WHERE clause, valid and not deferrable.  Checks that
 -- the relation is a populated materialized view with columns segment and
@@ -535,12 +574,7 @@ BEGIN
 	END IF;
 
 	-- pg_cron, in this database.
-	IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
-		RAISE EXCEPTION 'pg_cron is not installed in database "%"', pg_catalog.current_database()
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  HINT = format('Add pg_cron to shared_preload_libraries, set cron.database_name to this database (it is %s now), restart the server and run CREATE EXTENSION pg_cron here.',
-								coalesce('"' || pg_catalog.current_setting('cron.database_name', true) || '"', 'not set'));
-	END IF;
+	PERFORM custseg.require_pg_cron();
 
 	view_sql := format('%I.%I', rel.nspname, rel.relname);
 	job_name := 'custseg refresh ' || view_sql;
@@ -577,20 +611,9 @@ BEGIN
 			USING ERRCODE = 'null_value_not_allowed',
 				  HINT = 'Pass the materialized view whose refresh job should be removed.';
 	END IF;
-	IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
-		RAISE EXCEPTION 'pg_cron is not installed in database "%"', pg_catalog.current_database()
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  HINT = format('Add pg_cron to shared_preload_libraries, set cron.database_name to this database (it is %s now), restart the server and run CREATE EXTENSION pg_cron here.',
-								coalesce('"' || pg_catalog.current_setting('cron.database_name', true) || '"', 'not set'));
-	END IF;
-	SELECT 'custseg refresh ' || format('%I.%I', n.nspname, c.relname) INTO job_name
-	FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-	WHERE c.oid = view;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'relation with OID % does not exist', view::oid
-			USING ERRCODE = 'undefined_table',
-				  HINT = 'The relation was dropped; remove its job with cron.unschedule(''custseg refresh schema.view'').';
-	END IF;
+	PERFORM custseg.require_pg_cron();
+	job_name := 'custseg refresh ' || custseg.relation_name(view,
+		'The relation was dropped; remove its job with cron.unschedule(''custseg refresh schema.view'').');
 	EXECUTE 'SELECT EXISTS (SELECT FROM cron.job WHERE jobname = $1 AND username = current_user)'
 		INTO found_job USING job_name;
 	IF found_job THEN
@@ -678,9 +701,7 @@ BEGIN
 			USING ERRCODE = 'insufficient_privilege',
 				  HINT = 'Only the owner of a view records its history; the owner may schedule it with custseg.schedule_refresh(view, schedule, snapshot => true).';
 	END IF;
-	SELECT format('%I.%I', n.nspname, c.relname) INTO view_sql
-	FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-	WHERE c.oid = view;
+	view_sql := custseg.relation_name(view);
 	IF EXISTS (SELECT FROM custseg.segment_snapshots s
 			   WHERE s.view_name = view_sql AND s.snapshot_at = pg_catalog.now()) THEN
 		RAISE EXCEPTION 'a snapshot of % was taken in this transaction already', view
@@ -706,7 +727,6 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	view_sql text;
-	owner oid;
 	pruned bigint;
 BEGIN
 	IF view IS NULL OR keep IS NULL THEN
@@ -720,15 +740,8 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'Give how long snapshots are kept, e.g. interval ''13 months''; interval ''0'' deletes every snapshot taken before this transaction.';
 	END IF;
-	SELECT format('%I.%I', n.nspname, c.relname), c.relowner INTO view_sql, owner
-	FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-	WHERE c.oid = view;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'relation with OID % does not exist', view::oid
-			USING ERRCODE = 'undefined_table',
-				  HINT = 'The relation was dropped.';
-	END IF;
-	IF NOT pg_catalog.pg_has_role(owner, 'USAGE') THEN
+	view_sql := custseg.relation_name(view);
+	IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = view), 'USAGE') THEN
 		RAISE EXCEPTION 'must be owner of materialized view %', view
 			USING ERRCODE = 'insufficient_privilege',
 				  HINT = 'Only the owner of a view prunes its history.';
@@ -764,14 +777,7 @@ BEGIN
 			USING ERRCODE = 'null_value_not_allowed',
 				  HINT = 'Pass the view and two times; the newest snapshot at or before each time is used.';
 	END IF;
-	SELECT format('%I.%I', n.nspname, c.relname) INTO view_sql
-	FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-	WHERE c.oid = view;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'relation with OID % does not exist', view::oid
-			USING ERRCODE = 'undefined_table',
-				  HINT = 'The relation was dropped.';
-	END IF;
+	view_sql := custseg.relation_name(view);
 	IF NOT pg_catalog.has_table_privilege(view, 'SELECT') THEN
 		RAISE EXCEPTION 'permission denied for materialized view %', view
 			USING ERRCODE = 'insufficient_privilege',

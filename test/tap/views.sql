@@ -2,7 +2,7 @@
 -- cohort retention (sql/parts/views.sql, docs/views.md): labels, SQLSTATEs,
 -- ownership and the row level security of the history.
 BEGIN;
-SELECT plan(112);
+SELECT plan(118);
 
 -- Labels: DDL and writes are VOLATILE PARALLEL UNSAFE, reads STABLE
 -- PARALLEL SAFE; none is SECURITY DEFINER; NULLs are errors, not STRICT
@@ -19,7 +19,9 @@ FROM (VALUES
 	('custseg.segment_report(regclass, integer)', 's s f f'),
 	('custseg.cohort_retention(regclass, name, name, text, name)', 's s f f'),
 	('custseg.orders_column(regclass, name)', 's s t f'),
-	('custseg.segment_view_key(regclass)', 's s t f')) AS v(f, l);
+	('custseg.segment_view_key(regclass)', 's s t f'),
+	('custseg.relation_name(regclass, text)', 's s t f'),
+	('custseg.require_pg_cron()', 's s f f')) AS v(f, l);
 
 -- Each runs with its own search_path (views_search_path shows why).
 SELECT is((SELECT pg_catalog.array_agg(p.proname::text ORDER BY p.proname)
@@ -310,6 +312,15 @@ SELECT is(custseg.prune_segment_history('tap_other.mine', '1 day'), 0::bigint, '
 SELECT throws_ok($$SELECT custseg.create_segment_view('public.theirs', 'public.tap_orders', 'customer_id', 'order_time', 'amount')$$,
 	'42501', 'permission denied for schema public', 'no view where the role may not create');
 RESET ROLE;
+
+-- The helpers on their own.
+SELECT is(custseg.relation_name('pg_catalog.pg_class'::regclass), 'pg_catalog.pg_class',
+	'relation_name: the quoted schema.name');
+SELECT throws_ok($$SELECT custseg.relation_name(4294967295::oid::regclass, 'Gone.')$$, '42P01',
+	'relation with OID 4294967295 does not exist', 'relation_name: a dropped relation');
+SELECT is(custseg.relation_name(NULL), NULL, 'relation_name: NULL in, NULL out (STRICT)');
+SELECT throws_ok($$SELECT custseg.require_pg_cron()$$, '55000',
+	'pg_cron is not installed in database "custseg_tap"', 'require_pg_cron: not here');
 
 SELECT * FROM finish();
 ROLLBACK;
