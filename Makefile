@@ -1,5 +1,5 @@
 EXTENSION = custseg
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 
 MODULE_big = custseg
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
@@ -12,6 +12,9 @@ SQL_PARTS = $(addprefix sql/parts/,header.sql summary.sql rfm.sql segments.sql \
 	fit.sql gammagamma.sql bgnbd.sql paretonbd.sql bgbb.sql clv.sql \
 	kmeans.sql holdout.sql views.sql)
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+# The install scripts of earlier releases, kept as they shipped, and one
+# upgrade script per release step.
+DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 
 TESTS = $(sort $(wildcard test/sql/*.sql))
 REGRESS = $(patsubst test/sql/%.sql,%,$(TESTS))

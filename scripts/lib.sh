@@ -1,16 +1,37 @@
 # scripts/lib.sh: shared by scripts/test, scripts/demo and bench/run.
 #
 # Installs missing Debian packages, builds and installs the extension, and
-# runs a throwaway PostgreSQL 15 cluster as an unprivileged OS user in a
+# runs a throwaway PostgreSQL cluster as an unprivileged OS user in a
 # temporary directory (pg_cron preloaded), removed again on exit, also when
 # something fails.  Source it; do not run it.
+#
+# Settings (environment):
+#   CUSTSEG_PG_VERSION  the PostgreSQL major version of Debian's packages
+#                       (default 15)
+#   CUSTSEG_PGBIN       the bin directory of another PostgreSQL installation
+#                       (a source build); default Debian's for the version
+#   CUSTSEG_PRIVATE_PG  a directory for a private copy of that installation:
+#                       the extension is installed into the copy, so runs
+#                       with different copies do not share an installed
+#                       custseg (and take no machine-wide lock)
 
 set -euo pipefail
 
 CUSTSEG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PGBIN=/usr/lib/postgresql/15/bin
-CUSTSEG_PACKAGES=(make gcc postgresql-15 postgresql-server-dev-15 postgresql-15-cron
-	postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl sqlsmith)
+CUSTSEG_PG_VERSION=${CUSTSEG_PG_VERSION:-15}
+PGBIN=${CUSTSEG_PGBIN:-/usr/lib/postgresql/$CUSTSEG_PG_VERSION/bin}
+CUSTSEG_PACKAGES=(make gcc postgresql-$CUSTSEG_PG_VERSION postgresql-server-dev-$CUSTSEG_PG_VERSION
+	postgresql-$CUSTSEG_PG_VERSION-cron postgresql-$CUSTSEG_PG_VERSION-pgtap
+	libtap-parser-sourcehandler-pgtap-perl sqlsmith)
+if [ -n "${CUSTSEG_PGBIN:-}" ]; then
+	# a source build brings its own server; pg_cron and pgTAP must be built into it
+	CUSTSEG_PACKAGES=(make gcc libtap-parser-sourcehandler-pgtap-perl sqlsmith)
+fi
+if [ -n "${CUSTSEG_PRIVATE_PG:-}" ]; then
+	CUSTSEG_PRIVATE_PG=$(mkdir -p "$CUSTSEG_PRIVATE_PG" && cd "$CUSTSEG_PRIVATE_PG" && pwd)
+	CUSTSEG_SYSTEM_PGBIN=$PGBIN
+	PGBIN=$CUSTSEG_PRIVATE_PG$PGBIN
+fi
 
 # Run a command as root: directly when we are root, else through sudo.
 as_root() {
@@ -39,11 +60,33 @@ ensure_packages() {
 	fi
 }
 
+# A private copy of the installation of $CUSTSEG_SYSTEM_PGBIN under
+# $CUSTSEG_PRIVATE_PG, made once: its bin directory's parent, its share
+# directory and its server headers, at the same paths below the copy's root.  PostgreSQL finds its
+# files relative to its programs, so the copy is a working installation.
+private_pg_copy() {
+	local dir
+	[ -x "$PGBIN/pg_config" ] && return 0
+	for dir in "$(dirname "$CUSTSEG_SYSTEM_PGBIN")" \
+		$("$CUSTSEG_SYSTEM_PGBIN/pg_config" --sharedir --includedir-server); do
+		case "$dir/" in
+		"$(dirname "$CUSTSEG_SYSTEM_PGBIN")"/?*) continue ;;
+		esac
+		[ -d "$CUSTSEG_PRIVATE_PG$dir" ] && continue
+		mkdir -p "$(dirname "$CUSTSEG_PRIVATE_PG$dir")"
+		cp -a "$dir" "$CUSTSEG_PRIVATE_PG$dir"
+	done
+	chmod 755 "$CUSTSEG_PRIVATE_PG"
+}
+
 # Build warning-free (warnings are errors here) and install.  The lock keeps
 # two runs on one machine from replacing each other's installed extension
-# while their tests run; it is held until the calling script exits.
+# while their tests run; it is held until the calling script exits.  A
+# private installation (CUSTSEG_PRIVATE_PG) needs no lock.
 build_and_install() {
-	if exec 9>>/tmp/custseg-install.lock 2>/dev/null; then
+	if [ -n "${CUSTSEG_PRIVATE_PG:-}" ]; then
+		private_pg_copy
+	elif exec 9>>/tmp/custseg-install.lock 2>/dev/null; then
 		flock 9
 	fi
 	make -s -C "$CUSTSEG_ROOT" WERROR=1 PG_CONFIG="$PGBIN/pg_config" >/dev/null

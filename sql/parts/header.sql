@@ -1,4 +1,4 @@
-/* custseg--0.1.0.sql: assembled by the Makefile from sql/parts/<concept>.sql */
+/* custseg--0.2.0.sql: assembled by the Makefile from sql/parts/<concept>.sql */
 
 \echo Use "CREATE EXTENSION custseg" to load this file. \quit
 
