@@ -54,3 +54,73 @@ CREATE OR REPLACE FUNCTION custseg.rfm_score(summary custseg.customer_summary,
 RETURNS custseg.rfm_score
 AS 'MODULE_PATHNAME', 'rfm_score_window_summary'
 LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+
+-- RFM: comparison operators and a btree operator class for custseg.rfm_thresholds
+-- (issue 14: count(DISTINCT ...) over thresholds, on Citus and off it).
+CREATE FUNCTION custseg.rfm_thresholds_cmp(custseg.rfm_thresholds, custseg.rfm_thresholds)
+RETURNS integer
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION custseg.rfm_thresholds_eq(custseg.rfm_thresholds, custseg.rfm_thresholds)
+RETURNS boolean
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION custseg.rfm_thresholds_ne(custseg.rfm_thresholds, custseg.rfm_thresholds)
+RETURNS boolean
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION custseg.rfm_thresholds_lt(custseg.rfm_thresholds, custseg.rfm_thresholds)
+RETURNS boolean
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION custseg.rfm_thresholds_le(custseg.rfm_thresholds, custseg.rfm_thresholds)
+RETURNS boolean
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION custseg.rfm_thresholds_gt(custseg.rfm_thresholds, custseg.rfm_thresholds)
+RETURNS boolean
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION custseg.rfm_thresholds_ge(custseg.rfm_thresholds, custseg.rfm_thresholds)
+RETURNS boolean
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OPERATOR custseg.= (
+	LEFTARG = custseg.rfm_thresholds, RIGHTARG = custseg.rfm_thresholds,
+	FUNCTION = custseg.rfm_thresholds_eq,
+	COMMUTATOR = OPERATOR(custseg.=), NEGATOR = OPERATOR(custseg.<>),
+	RESTRICT = eqsel, JOIN = eqjoinsel, MERGES
+);
+CREATE OPERATOR custseg.<> (
+	LEFTARG = custseg.rfm_thresholds, RIGHTARG = custseg.rfm_thresholds,
+	FUNCTION = custseg.rfm_thresholds_ne,
+	COMMUTATOR = OPERATOR(custseg.<>), NEGATOR = OPERATOR(custseg.=),
+	RESTRICT = neqsel, JOIN = neqjoinsel
+);
+CREATE OPERATOR custseg.< (
+	LEFTARG = custseg.rfm_thresholds, RIGHTARG = custseg.rfm_thresholds,
+	FUNCTION = custseg.rfm_thresholds_lt,
+	COMMUTATOR = OPERATOR(custseg.>), NEGATOR = OPERATOR(custseg.>=),
+	RESTRICT = scalarltsel, JOIN = scalarltjoinsel
+);
+CREATE OPERATOR custseg.<= (
+	LEFTARG = custseg.rfm_thresholds, RIGHTARG = custseg.rfm_thresholds,
+	FUNCTION = custseg.rfm_thresholds_le,
+	COMMUTATOR = OPERATOR(custseg.>=), NEGATOR = OPERATOR(custseg.>),
+	RESTRICT = scalarlesel, JOIN = scalarlejoinsel
+);
+CREATE OPERATOR custseg.> (
+	LEFTARG = custseg.rfm_thresholds, RIGHTARG = custseg.rfm_thresholds,
+	FUNCTION = custseg.rfm_thresholds_gt,
+	COMMUTATOR = OPERATOR(custseg.<), NEGATOR = OPERATOR(custseg.<=),
+	RESTRICT = scalargtsel, JOIN = scalargtjoinsel
+);
+CREATE OPERATOR custseg.>= (
+	LEFTARG = custseg.rfm_thresholds, RIGHTARG = custseg.rfm_thresholds,
+	FUNCTION = custseg.rfm_thresholds_ge,
+	COMMUTATOR = OPERATOR(custseg.<=), NEGATOR = OPERATOR(custseg.<),
+	RESTRICT = scalargesel, JOIN = scalargejoinsel
+);
+
+CREATE OPERATOR CLASS custseg.rfm_thresholds_ops
+DEFAULT FOR TYPE custseg.rfm_thresholds USING btree AS
+	OPERATOR 1 custseg.<,
+	OPERATOR 2 custseg.<=,
+	OPERATOR 3 custseg.=,
+	OPERATOR 4 custseg.>=,
+	OPERATOR 5 custseg.>,
+	FUNCTION 1 custseg.rfm_thresholds_cmp(custseg.rfm_thresholds, custseg.rfm_thresholds);

@@ -1469,6 +1469,98 @@ rfm_thresholds_state_out(PG_FUNCTION_ARGS)
 
 
 /* ----------------------------------------------------------------
+ *		Comparison (the btree operator class)
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Thresholds are ordered by method, then bins, then the cut points of
+ * recency, frequency and monetary, each list compared element by element
+ * (a list that is a prefix of another comes first).  Equal means the same
+ * method, bins and cut points, so equal thresholds score every customer
+ * alike.  This is what DISTINCT, GROUP BY and ORDER BY need (Citus plans
+ * count(DISTINCT ...) with a sort).
+ */
+static int
+rfm_thresholds_compare(const RfmThresholds *a, const RfmThresholds *b)
+{
+	int			d,
+				j;
+
+	if (a->method != b->method)
+		return a->method < b->method ? -1 : 1;
+	if (a->bins != b->bins)
+		return a->bins < b->bins ? -1 : 1;
+	for (d = 0; d < RFM_NDIMS; d++)
+	{
+		for (j = 0; j < a->ncuts[d] && j < b->ncuts[d]; j++)
+			if (a->cuts[d][j] != b->cuts[d][j])
+				return a->cuts[d][j] < b->cuts[d][j] ? -1 : 1;
+		if (a->ncuts[d] != b->ncuts[d])
+			return a->ncuts[d] < b->ncuts[d] ? -1 : 1;
+	}
+	return 0;
+}
+
+static int
+rfm_thresholds_compare_args(FunctionCallInfo fcinfo)
+{
+	return rfm_thresholds_compare(rfm_thresholds_arg(fcinfo, 0),
+								  rfm_thresholds_arg(fcinfo, 1));
+}
+
+/* custseg.rfm_thresholds_cmp(a, b) -> -1, 0 or 1 */
+PG_FUNCTION_INFO_V1(rfm_thresholds_cmp);
+Datum
+rfm_thresholds_cmp(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(rfm_thresholds_compare_args(fcinfo));
+}
+
+PG_FUNCTION_INFO_V1(rfm_thresholds_eq);
+Datum
+rfm_thresholds_eq(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(rfm_thresholds_compare_args(fcinfo) == 0);
+}
+
+PG_FUNCTION_INFO_V1(rfm_thresholds_ne);
+Datum
+rfm_thresholds_ne(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(rfm_thresholds_compare_args(fcinfo) != 0);
+}
+
+PG_FUNCTION_INFO_V1(rfm_thresholds_lt);
+Datum
+rfm_thresholds_lt(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(rfm_thresholds_compare_args(fcinfo) < 0);
+}
+
+PG_FUNCTION_INFO_V1(rfm_thresholds_le);
+Datum
+rfm_thresholds_le(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(rfm_thresholds_compare_args(fcinfo) <= 0);
+}
+
+PG_FUNCTION_INFO_V1(rfm_thresholds_gt);
+Datum
+rfm_thresholds_gt(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(rfm_thresholds_compare_args(fcinfo) > 0);
+}
+
+PG_FUNCTION_INFO_V1(rfm_thresholds_ge);
+Datum
+rfm_thresholds_ge(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(rfm_thresholds_compare_args(fcinfo) >= 0);
+}
+
+
+/* ----------------------------------------------------------------
  *		Custom thresholds
  * ----------------------------------------------------------------
  */

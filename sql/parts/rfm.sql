@@ -29,6 +29,78 @@ CREATE TYPE custseg.rfm_thresholds (
 	STORAGE = plain
 );
 
+-- Comparison of thresholds: = and <> (same method, bins and cut points) and
+-- an order (method, bins, then the cut points of each dimension), the
+-- default btree operator class, so that DISTINCT, GROUP BY and ORDER BY
+-- work on thresholds (Citus plans count(DISTINCT ...) with a sort).
+CREATE FUNCTION custseg.rfm_thresholds_cmp(custseg.rfm_thresholds, custseg.rfm_thresholds)
+RETURNS integer
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION custseg.rfm_thresholds_eq(custseg.rfm_thresholds, custseg.rfm_thresholds)
+RETURNS boolean
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION custseg.rfm_thresholds_ne(custseg.rfm_thresholds, custseg.rfm_thresholds)
+RETURNS boolean
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION custseg.rfm_thresholds_lt(custseg.rfm_thresholds, custseg.rfm_thresholds)
+RETURNS boolean
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION custseg.rfm_thresholds_le(custseg.rfm_thresholds, custseg.rfm_thresholds)
+RETURNS boolean
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION custseg.rfm_thresholds_gt(custseg.rfm_thresholds, custseg.rfm_thresholds)
+RETURNS boolean
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION custseg.rfm_thresholds_ge(custseg.rfm_thresholds, custseg.rfm_thresholds)
+RETURNS boolean
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OPERATOR custseg.= (
+	LEFTARG = custseg.rfm_thresholds, RIGHTARG = custseg.rfm_thresholds,
+	FUNCTION = custseg.rfm_thresholds_eq,
+	COMMUTATOR = OPERATOR(custseg.=), NEGATOR = OPERATOR(custseg.<>),
+	RESTRICT = eqsel, JOIN = eqjoinsel, MERGES
+);
+CREATE OPERATOR custseg.<> (
+	LEFTARG = custseg.rfm_thresholds, RIGHTARG = custseg.rfm_thresholds,
+	FUNCTION = custseg.rfm_thresholds_ne,
+	COMMUTATOR = OPERATOR(custseg.<>), NEGATOR = OPERATOR(custseg.=),
+	RESTRICT = neqsel, JOIN = neqjoinsel
+);
+CREATE OPERATOR custseg.< (
+	LEFTARG = custseg.rfm_thresholds, RIGHTARG = custseg.rfm_thresholds,
+	FUNCTION = custseg.rfm_thresholds_lt,
+	COMMUTATOR = OPERATOR(custseg.>), NEGATOR = OPERATOR(custseg.>=),
+	RESTRICT = scalarltsel, JOIN = scalarltjoinsel
+);
+CREATE OPERATOR custseg.<= (
+	LEFTARG = custseg.rfm_thresholds, RIGHTARG = custseg.rfm_thresholds,
+	FUNCTION = custseg.rfm_thresholds_le,
+	COMMUTATOR = OPERATOR(custseg.>=), NEGATOR = OPERATOR(custseg.>),
+	RESTRICT = scalarlesel, JOIN = scalarlejoinsel
+);
+CREATE OPERATOR custseg.> (
+	LEFTARG = custseg.rfm_thresholds, RIGHTARG = custseg.rfm_thresholds,
+	FUNCTION = custseg.rfm_thresholds_gt,
+	COMMUTATOR = OPERATOR(custseg.<), NEGATOR = OPERATOR(custseg.<=),
+	RESTRICT = scalargtsel, JOIN = scalargtjoinsel
+);
+CREATE OPERATOR custseg.>= (
+	LEFTARG = custseg.rfm_thresholds, RIGHTARG = custseg.rfm_thresholds,
+	FUNCTION = custseg.rfm_thresholds_ge,
+	COMMUTATOR = OPERATOR(custseg.<=), NEGATOR = OPERATOR(custseg.<),
+	RESTRICT = scalargesel, JOIN = scalargejoinsel
+);
+
+CREATE OPERATOR CLASS custseg.rfm_thresholds_ops
+DEFAULT FOR TYPE custseg.rfm_thresholds USING btree AS
+	OPERATOR 1 custseg.<,
+	OPERATOR 2 custseg.<=,
+	OPERATOR 3 custseg.=,
+	OPERATOR 4 custseg.>=,
+	OPERATOR 5 custseg.>,
+	FUNCTION 1 custseg.rfm_thresholds_cmp(custseg.rfm_thresholds, custseg.rfm_thresholds);
+
 -- State of the custseg.rfm_thresholds aggregate: per dimension the distinct
 -- values with their counts.  Text form is JSON, exact, checked on input.
 CREATE TYPE custseg.rfm_thresholds_state;
