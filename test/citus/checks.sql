@@ -259,6 +259,13 @@ SELECT custseg.create_segment_view('segments_frozen', 'orders', 'customer_id', '
 SELECT pg_temp.check('create_segment_view on distributed orders', 'SELECT * FROM segments');
 SELECT pg_temp.check('create_segment_view, frozen thresholds and a user map',
 	'SELECT * FROM segments_frozen');
+SELECT pg_temp.plan('segment view: recomputed thresholds by worker_partial_agg, no window',
+	rtrim(pg_get_viewdef('custseg_citus_dist.segments'::regclass), ';'),
+	'worker_partial_agg\(''custseg\.rfm_thresholds\(custseg\.customer_summary,integer,text\)');
+SELECT CASE WHEN pg_get_viewdef('custseg_citus_dist.segments'::regclass) !~ 'OVER'
+			 AND pg_get_viewdef('custseg_citus_single.segments'::regclass) ~ 'OVER \(\)'
+			THEN 'ok - segment view: two steps on distributed orders, the window on local ones'
+			ELSE 'not ok - segment view: the query does not depend on the distribution' END;
 INSERT INTO orders VALUES (-1, '2024-12-31 12:00+00', 42);
 INSERT INTO custseg_citus_single.orders VALUES (-1, '2024-12-31 12:00+00', 42);
 REFRESH MATERIALIZED VIEW CONCURRENTLY segments;
