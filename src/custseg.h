@@ -5,7 +5,8 @@
  *
  * Each concept lives in its own file: summary.c (per-customer order
  * summaries), rfm.c (RFM thresholds and scores), segments.c (segment maps),
- * kmeans.c, holdout.c.
+ * kmeans.c, holdout.c (assignment), uplift.c (the uplift aggregates), power.c
+ * (planning a holdout, Holm's adjustment).
  * What more than one of them needs is declared here.
  *
  *-------------------------------------------------------------------------
