@@ -119,6 +119,26 @@ SELECT ''::custseg.uplift_sums;
 SELECT custseg.uplift_sums_combine('{"kind": "plain", "binary": true, "strata": []}',
 								   '{"kind": "stratified", "binary": true, "strata": []}');
 
+-- As Citus runs them: the state of each form built by its transition
+-- function, shipped as text, read back and finished by the final function
+-- called directly, gives the aggregate's result bit for bit.
+CREATE AGGREGATE pg_temp.plain_state(boolean, float8) (
+	SFUNC = custseg.uplift_sums_accum, STYPE = custseg.uplift_sums,
+	INITCOND = '{"kind": "plain", "binary": true, "strata": []}');
+CREATE AGGREGATE pg_temp.strata_state(boolean, float8, text) (
+	SFUNC = custseg.uplift_sums_accum, STYPE = custseg.uplift_sums,
+	INITCOND = '{"kind": "stratified", "binary": true, "strata": []}');
+CREATE AGGREGATE pg_temp.cuped_state(boolean, float8, float8) (
+	SFUNC = custseg.uplift_sums_accum, STYPE = custseg.uplift_sums,
+	INITCOND = '{"kind": "cuped", "binary": true, "strata": []}');
+SELECT custseg.uplift_sums_final(pg_temp.plain_state(i % 4 <> 0, i / 7.0)::text::custseg.uplift_sums)
+	   = custseg.uplift(i % 4 <> 0, i / 7.0) AS plain,
+	   custseg.uplift_sums_final(pg_temp.strata_state(i % 4 <> 0, i / 7.0, (i % 3)::text)::text::custseg.uplift_sums)
+	   = custseg.uplift(i % 4 <> 0, i / 7.0, (i % 3)::text) AS stratified,
+	   custseg.uplift_sums_final(pg_temp.cuped_state(i % 4 <> 0, i / 7.0, sqrt(i))::text::custseg.uplift_sums)
+	   = custseg.uplift(i % 4 <> 0, i / 7.0, sqrt(i)) AS cuped
+FROM generate_series(1, 1000) i;
+
 -- A parallel plan gives the serial result, bit for bit.
 CREATE TABLE strata_big AS
 SELECT i, (ARRAY['a', 'b', 'c'])[1 + i % 3] AS stratum,
