@@ -358,7 +358,7 @@ BEGIN
 	IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = t.orders) THEN
 		RAISE EXCEPTION 'the orders of segment table % were dropped', segment_table
 			USING ERRCODE = 'undefined_table',
-				  HINT = format('The relation with OID %s no longer exists: drop the segment table with custseg.drop_segment_table and create it again over the new orders.', t.orders::oid);
+				  HINT = 'Drop the segment table with custseg.drop_segment_table and create it again over the new orders.';
 	END IF;
 	orders_sql := custseg.relation_name(t.orders);
 	-- No TRUNCATE of the orders until the refresh ends (it would take the
