@@ -385,7 +385,7 @@ BEGIN
 	IF rel.relkind IS DISTINCT FROM 'm' THEN
 		RAISE EXCEPTION '% is not a materialized view', view
 			USING ERRCODE = 'wrong_object_type',
-				  HINT = 'Segment history and reports read a segment view or table: create one with custseg.create_segment_view or custseg.create_segment_table.';
+				  HINT = 'Segment history and reports read a segment view: create one with custseg.create_segment_view.';
 	END IF;
 	IF NOT rel.relispopulated THEN
 		RAISE EXCEPTION 'materialized view % has not been populated', view
@@ -512,7 +512,7 @@ BEGIN
 	IF rel.relkind IS DISTINCT FROM 'm' AND NOT is_table THEN
 		RAISE EXCEPTION '% is not a materialized view', view
 			USING ERRCODE = 'wrong_object_type',
-				  HINT = 'custseg.schedule_refresh refreshes materialized views and segment tables: create one with custseg.create_segment_view or custseg.create_segment_table.';
+				  HINT = 'custseg.schedule_refresh refreshes materialized views: create one with custseg.create_segment_view.';
 	END IF;
 	IF NOT pg_catalog.pg_has_role(rel.relowner, 'USAGE') THEN
 		RAISE EXCEPTION 'must be owner of materialized view %', view
@@ -595,7 +595,7 @@ BEGIN
 	   AND NOT EXISTS (SELECT FROM custseg.segment_tables t WHERE t.segment_table = view) THEN
 		RAISE EXCEPTION '% is not a materialized view', view
 			USING ERRCODE = 'wrong_object_type',
-				  HINT = 'custseg.segment_report reads a segment view or table: create one with custseg.create_segment_view or custseg.create_segment_table.';
+				  HINT = 'custseg.segment_report reads a segment view: create one with custseg.create_segment_view.';
 	END IF;
 	PERFORM custseg.orders_column(view, 'segment');
 	PERFORM custseg.orders_column(view, 'revenue');
