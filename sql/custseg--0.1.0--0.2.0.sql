@@ -798,7 +798,8 @@ BEGIN
 
 	-- The storage: the summary fields that do not depend on as_of; pending
 	-- is the earliest order after the as_of of the customer's last
-	-- computation (an order a later as_of takes in).
+	-- computation (an order a later as_of takes in).  Room on every page
+	-- for the new version of a row a refresh rewrites (a HOT update).
 	EXECUTE format($sql$
 		CREATE TABLE %s (
 			%I %s PRIMARY KEY,
@@ -812,7 +813,7 @@ BEGIN
 			active_days double precision,
 			repeat_spend double precision,
 			pending %s
-		)$sql$, store_sql, customer_column, key_type, time_type);
+		) WITH (fillfactor = 90)$sql$, store_sql, customer_column, key_type, time_type);
 	EXECUTE format('CREATE INDEX ON %s (pending) WHERE pending IS NOT NULL', store_sql);
 
 	-- The log: one row per statement that changed orders, with the keys it
@@ -923,6 +924,9 @@ CREATE FUNCTION custseg.refresh_segment_table(segment_table regclass)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
+-- Compiling the refresh's statements would take longer than running them
+-- on the few customers they usually read.
+SET jit = off
 AS $$
 DECLARE
 	t custseg.segment_tables;
