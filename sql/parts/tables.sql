@@ -8,8 +8,9 @@
 --   NAME_store  an ordinary table, one row per customer, of the summary
 --               fields that do not depend on as_of (and the earliest order
 --               after as_of, which a later refresh must take in);
---   NAME_log    the keys of changed customers, written by the statement
---               triggers of NAME_capture on the orders table.
+--   NAME_log    the keys of changed customers, written by four statement
+--               triggers on the orders table, which call the C function
+--               custseg.segment_table_capture (src/capture.c).
 -- Recency, age, scores, segment and CLV depend on as_of: the view computes
 -- them as of the last refresh's as_of (custseg.segment_tables.as_of_local)
 -- with the thresholds of that refresh (frozen, or recomputed from all
@@ -18,15 +19,6 @@
 -- Like the view functions: PL/pgSQL, SECURITY INVOKER, search_path
 -- pg_catalog, pg_temp, identifiers through %I and values through %L.
 
--- The days from since to as_of, exactly as custseg.summarize computes
--- recency_days and age_days: the microseconds between them, as a double,
--- divided by the microseconds of a day.
-CREATE FUNCTION custseg.summary_days(as_of timestamp, since timestamp)
-RETURNS double precision
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN ((EXTRACT(epoch FROM as_of) - EXTRACT(epoch FROM since))
-		* 1000000)::double precision / 86400000000::double precision;
-
 -- One row per segment table.  Relations by regclass (a dump restores them by
 -- name); the orders relation may be dropped while its segment table stays:
 -- then the refresh reports it.
@@ -34,7 +26,6 @@ CREATE TABLE custseg.segment_tables (
 	segment_table regclass PRIMARY KEY,	-- the view that readers read
 	storage		regclass NOT NULL UNIQUE,	-- the table the refresh writes
 	log			regclass NOT NULL,		-- keys of changed customers
-	capture		regprocedure NOT NULL,	-- the trigger function on orders
 	orders		regclass NOT NULL,
 	customer_column name NOT NULL,
 	time_column name NOT NULL,
@@ -68,6 +59,14 @@ CREATE POLICY segment_tables_write ON custseg.segment_tables FOR ALL
 								   WHERE c.oid = segment_table), 'USAGE'));
 GRANT SELECT, INSERT, UPDATE, DELETE ON custseg.segment_tables TO PUBLIC;
 
+-- The function of the capture triggers (src/capture.c): per statement,
+-- one row of the keys it changed, or of a TRUNCATE, into the log named by
+-- its first argument; the second names the customer column.
+CREATE FUNCTION custseg.segment_table_capture()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'segment_table_capture'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
 -- The registry row of a segment table, or 42809 when the relation is not
 -- one (42P01 when it does not exist).
 CREATE FUNCTION custseg.segment_table_row(segment_table regclass)
@@ -90,8 +89,8 @@ END
 $$;
 
 -- A segment table: the view NAME over NAME_store, kept by
--- custseg.refresh_segment_table from the keys that the triggers of
--- NAME_capture write to NAME_log.  The arguments are those of
+-- custseg.refresh_segment_table from the keys that the capture triggers
+-- write to NAME_log.  The arguments are those of
 -- custseg.create_segment_view, checked by custseg.segment_definition; the
 -- orders must be a table or partitioned table (triggers capture the
 -- changes) with an index led by the customer column (a refresh reads a
@@ -127,16 +126,13 @@ DECLARE
 	base text;
 	store_name text;
 	log_name text;
-	capture_name text;
 	store_sql text;
 	log_sql text;
-	capture_sql text;
 	key_type text;
 	time_type text;
 	candidate text;
 	key_attnum smallint;
 	created regclass;
-	capture_fn regprocedure;
 	op text;
 BEGIN
 	d := custseg.segment_definition('table', table_name, orders, customer_column, time_column,
@@ -166,28 +162,23 @@ BEGIN
 	base := d ->> 'name';
 	store_name := base || '_store';
 	log_name := base || '_log';
-	capture_name := base || '_capture';
-	FOREACH candidate IN ARRAY ARRAY[store_name, log_name, capture_name] LOOP
+	FOREACH candidate IN ARRAY ARRAY[store_name, log_name] LOOP
 		IF pg_catalog.octet_length(candidate) > 63 THEN
 			RAISE EXCEPTION 'table name "%" is too long for its storage name "%"', base, candidate
 				USING ERRCODE = 'name_too_long',
-					  HINT = 'The names of a segment table''s parts add _store, _log and _capture to it: keep it within 55 bytes.';
+					  HINT = 'The names of a segment table''s parts add _store and _log to it: keep it within 57 bytes.';
 		END IF;
 		IF EXISTS (SELECT FROM pg_catalog.pg_class c
 				   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-				   WHERE n.nspname = schema_name AND c.relname = candidate)
-		   OR EXISTS (SELECT FROM pg_catalog.pg_proc p
-					  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-					  WHERE n.nspname = schema_name AND p.proname = candidate) THEN
-			RAISE EXCEPTION '"%.%" already exists', schema_name, candidate
-				USING ERRCODE = 'duplicate_object',
-					  HINT = format('A segment table %s needs the names %s, %s and %s: choose another name.',
-									base, store_name, log_name, capture_name);
+				   WHERE n.nspname = schema_name AND c.relname = candidate) THEN
+			RAISE EXCEPTION 'relation "%.%" already exists', schema_name, candidate
+				USING ERRCODE = 'duplicate_table',
+					  HINT = format('A segment table %s needs the names %s and %s: choose another name.',
+									base, store_name, log_name);
 		END IF;
 	END LOOP;
 	store_sql := format('%I.%I', schema_name, store_name);
 	log_sql := format('%I.%I', schema_name, log_name);
-	capture_sql := format('%I.%I', schema_name, capture_name);
 	key_type := d ->> 'key_type';
 	time_type := d ->> 'time_type';
 
@@ -222,43 +213,14 @@ BEGIN
 		log_sql, orders::oid);
 	EXECUTE format('GRANT INSERT ON %s TO PUBLIC', log_sql);
 
-	EXECUTE format($sql$
-		CREATE FUNCTION %1$s() RETURNS trigger
-		LANGUAGE plpgsql
-		SET search_path = pg_catalog, pg_temp
-		AS $body$
-		BEGIN
-			IF TG_OP = 'INSERT' THEN
-				INSERT INTO %2$s (keys)
-				SELECT pg_catalog.array_agg(n.%3$I) FROM custseg_new n
-				WHERE n.%3$I IS NOT NULL HAVING pg_catalog.count(*) > 0;
-			ELSIF TG_OP = 'UPDATE' THEN
-				INSERT INTO %2$s (keys)
-				SELECT pg_catalog.array_agg(c.k)
-				FROM (SELECT o.%3$I FROM custseg_old o UNION ALL SELECT n.%3$I FROM custseg_new n) AS c(k)
-				WHERE c.k IS NOT NULL HAVING pg_catalog.count(*) > 0;
-			ELSIF TG_OP = 'DELETE' THEN
-				INSERT INTO %2$s (keys)
-				SELECT pg_catalog.array_agg(o.%3$I) FROM custseg_old o
-				WHERE o.%3$I IS NOT NULL HAVING pg_catalog.count(*) > 0;
-			ELSE
-				INSERT INTO %2$s (truncated) VALUES (true);
-			END IF;
-			RETURN NULL;
-		END
-		$body$
-		$sql$, capture_sql, log_sql, customer_column);
-	capture_fn := (capture_sql || '()')::regprocedure;
-	EXECUTE format('COMMENT ON FUNCTION %s IS %L', capture_fn,
-		format('custseg capture of changed customers of %s into %s', orders, log_sql));
 	FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
-		EXECUTE format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %s()',
-			format('custseg_%s_%s', capture_fn::oid, op), op, orders,
+		EXECUTE format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION custseg.segment_table_capture(%L, %L)',
+			format('custseg_%s_%s', log_sql::regclass::oid, op), op, orders,
 			CASE op WHEN 'insert' THEN 'REFERENCING NEW TABLE AS custseg_new'
 					WHEN 'update' THEN 'REFERENCING OLD TABLE AS custseg_old NEW TABLE AS custseg_new'
 					WHEN 'delete' THEN 'REFERENCING OLD TABLE AS custseg_old'
 					ELSE '' END,
-			capture_sql);
+			log_sql, customer_column);
 	END LOOP;
 
 	-- The view: the segment view's columns, computed from the storage as of
@@ -286,10 +248,10 @@ BEGIN
 		store_sql, store_sql);
 	created := format('%I.%I', schema_name, base)::regclass;
 
-	INSERT INTO custseg.segment_tables (segment_table, storage, log, capture, orders,
+	INSERT INTO custseg.segment_tables (segment_table, storage, log, orders,
 		customer_column, time_column, time_type, time_sql, amount_sql, as_of_sql, bins, method,
 		thresholds)
-	VALUES (created, store_sql::regclass, log_sql::regclass, capture_fn, orders,
+	VALUES (created, store_sql::regclass, log_sql::regclass, orders,
 		customer_column, time_column, time_type::regtype, d ->> 'time_sql', d ->> 'amount_sql',
 		d ->> 'as_of_sql',
 		CASE WHEN thresholds IS NULL THEN (d ->> 'bins')::integer END,
@@ -448,8 +410,8 @@ BEGIN
 END
 $$;
 
--- Drop a segment table: its view, storage, log, capture function and the
--- triggers on the orders, and its registry row.  Its segment history stays
+-- Drop a segment table: its view, storage, log, the capture triggers on
+-- the orders, and its registry row.  Its segment history stays
 -- (prune it first with custseg.prune_segment_history to remove it).
 CREATE FUNCTION custseg.drop_segment_table(segment_table regclass)
 RETURNS void
@@ -472,12 +434,13 @@ BEGIN
 				  HINT = 'Only the owner of a segment table drops it.';
 	END IF;
 	FOR trig IN SELECT g.tgname, g.tgrelid::regclass AS rel FROM pg_catalog.pg_trigger g
-				WHERE g.tgfoid = t.capture LOOP
+				WHERE g.tgfoid = 'custseg.segment_table_capture()'::pg_catalog.regprocedure
+				  AND g.tgnargs = 2
+				  AND pg_catalog.to_regclass(pg_catalog.split_part(pg_catalog.encode(g.tgargs, 'escape'), '\000', 1)) = t.log LOOP
 		EXECUTE format('DROP TRIGGER %I ON %s', trig.tgname, trig.rel);
 	END LOOP;
 	DELETE FROM custseg.segment_tables r WHERE r.segment_table = $1;
 	EXECUTE format('DROP VIEW %s', segment_table);
-	EXECUTE format('DROP FUNCTION %s', t.capture);
 	EXECUTE format('DROP TABLE %s, %s', t.log, t.storage);
 END
 $$;

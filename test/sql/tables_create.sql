@@ -26,13 +26,14 @@ SELECT (SELECT array_agg(format('%s %s', attname, format_type(atttypid, atttypmo
 		FROM pg_attribute WHERE attrelid = 'tab_view'::regclass AND attnum > 0) AS same_columns,
 	   (SELECT count(*) FROM (TABLE tab_segments EXCEPT ALL TABLE tab_view) a) AS missing_in_view,
 	   (SELECT count(*) FROM (TABLE tab_view EXCEPT ALL TABLE tab_segments) a) AS missing_in_table;
--- What was created: a view, its storage and log, a trigger function and
--- four statement triggers on the orders.
+-- What was created: a view, its storage and log, and four statement
+-- triggers on the orders.
 SELECT c.relname, c.relkind, obj_description(c.oid, 'pg_class') AS comment
 FROM pg_class c WHERE c.relname LIKE 'tab\_segments%' AND c.relkind IN ('r', 'v') ORDER BY 1;
-SELECT tgname ~ '^custseg_[0-9]+_(insert|update|delete|truncate)$' AS named, tgtype
+SELECT tgname ~ '^custseg_[0-9]+_(insert|update|delete|truncate)$' AS named, tgtype,
+	   tgfoid::regprocedure, encode(tgargs, 'escape') AS args
 FROM pg_trigger WHERE tgrelid = 'tab_orders'::regclass ORDER BY tgtype;
-SELECT segment_table, storage, log, capture, orders, bins, method, as_of_local, thresholds IS NULL AS recomputed_later
+SELECT segment_table, storage, log, orders, bins, method, as_of_local, thresholds IS NULL AS recomputed_later
 FROM custseg.segment_tables;
 
 -- Changes: an order of a new customer, a backdated order, a customer
@@ -123,7 +124,24 @@ SELECT custseg.refresh_segment_table('tab_segments');
 SELECT custseg.drop_segment_table('tab_segments');
 SELECT count(*) AS segment_tables FROM custseg.segment_tables;
 SELECT relname FROM pg_class WHERE relname LIKE 'tab\_segments%';
-SELECT proname FROM pg_proc WHERE proname LIKE 'tab\_segments%';
+SELECT count(*) AS triggers FROM pg_trigger WHERE tgfoid = 'custseg.segment_table_capture'::regproc;
+-- The capture function outside a capture trigger.
+SELECT custseg.segment_table_capture();
+CREATE TABLE tab_rows (k bigint);
+CREATE TRIGGER tab_rows_capture AFTER INSERT ON tab_rows FOR EACH ROW EXECUTE FUNCTION custseg.segment_table_capture('x', 'k');
+INSERT INTO tab_rows VALUES (1);
+DROP TABLE tab_rows;
+
+-- custseg.summary_days: summarize's days, to the last bit; its errors.
+SELECT bool_and(custseg.summary_days(a, t) = recency_days) AS same_as_summarize, count(*)
+FROM (SELECT a, t, (custseg.summarize(t, 1, a)).recency_days
+	  FROM (SELECT timestamp '2024-06-01 13:17:01.123457' AS a,
+				   timestamp '2020-02-29 23:59:59.999999' - i * interval '17 hours 3 minutes 0.000001 seconds' AS t
+			FROM generate_series(0, 1000) i) x
+	  GROUP BY a, t) y;
+SELECT custseg.summary_days('2024-06-01', '2024-05-31 12:00'), custseg.summary_days('2024-01-01', '2024-06-01');
+SELECT custseg.summary_days('infinity', '2024-01-01');
+SELECT custseg.summary_days('294000-01-01', '4700-01-01 BC');
 
 DELETE FROM custseg.segment_history WHERE view_name = 'public.tab_segments';
 DELETE FROM custseg.segment_snapshots WHERE view_name = 'public.tab_segments';

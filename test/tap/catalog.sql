@@ -27,8 +27,9 @@ SELECT is((SELECT count(*)::int FROM pg_proc
 		   WHERE pronamespace = 'custseg'::regnamespace AND proparallel <> 's'
 			 AND proname NOT IN ('create_segment_view', 'schedule_refresh', 'unschedule_refresh',
 								 'snapshot_segments', 'prune_segment_history',
-								 'create_segment_table', 'refresh_segment_table', 'drop_segment_table')), 0,
-	'every function is PARALLEL SAFE, except the eight that run DDL or write history or segment tables');
+								 'create_segment_table', 'refresh_segment_table', 'drop_segment_table',
+								 'segment_table_capture')), 0,
+	'every function is PARALLEL SAFE, except the nine that run DDL or write history or segment tables');
 
 SELECT ok(has_schema_privilege('public', 'custseg', 'USAGE'),
 	'everyone may use schema custseg');
