@@ -10,7 +10,7 @@ OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 # the test NAME.)
 SQL_PARTS = $(addprefix sql/parts/,header.sql summary.sql rfm.sql segments.sql \
 	fit.sql gammagamma.sql bgnbd.sql paretonbd.sql bgbb.sql clv.sql \
-	kmeans.sql holdout.sql views.sql)
+	kmeans.sql holdout.sql views.sql tables.sql)
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 # The install scripts of earlier releases, kept as they shipped, and one
 # upgrade script per release step.
@@ -19,6 +19,10 @@ DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 TESTS = $(sort $(wildcard test/sql/*.sql))
 REGRESS = $(patsubst test/sql/%.sql,%,$(TESTS))
 REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
+# Isolation tests (concurrent sessions): test/specs/NAME.spec, expected/NAME.out.
+ISOLATION = $(patsubst test/specs/%.spec,%,$(sort $(wildcard test/specs/*.spec)))
+# --outputdir=.: results/ and expected/ as for the other tests.
+ISOLATION_OPTS = --inputdir=test --outputdir=. --load-extension=$(EXTENSION)
 
 # -Wextra, less unused-parameter: PostgreSQL 15's own headers have unused
 # parameters in inline functions.
