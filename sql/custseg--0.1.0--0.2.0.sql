@@ -1667,3 +1667,82 @@ END
 $$;
 
 -- End of segment tables.
+
+-- Merge of the Citus scoring and segment tables: create_segment_view: the definitions of sql/parts as merged.
+CREATE OR REPLACE FUNCTION custseg.create_segment_view(
+	view_name text,
+	orders regclass,
+	customer_column name,
+	time_column name,
+	amount_column name,
+	as_of timestamptz DEFAULT NULL,
+	as_of_unit text DEFAULT NULL,
+	thresholds custseg.rfm_thresholds DEFAULT NULL,
+	bins integer DEFAULT NULL,
+	method text DEFAULT NULL,
+	map text DEFAULT 'rfm',
+	purchase_model record DEFAULT NULL,
+	spend_model custseg.gammagamma DEFAULT NULL,
+	clv_horizon interval DEFAULT '1 year',
+	annual_discount_rate float8 DEFAULT 0.1,
+	margin float8 DEFAULT 1,
+	default_schema name DEFAULT pg_catalog.current_schema())
+RETURNS regclass
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+-- Floats written into the view's query (models, rate, margin) read back
+-- exactly, whatever the caller's setting.
+SET extra_float_digits = 1
+AS $$
+DECLARE
+	d jsonb;
+	score_sql text;
+	created regclass;
+	distributed boolean := false;
+BEGIN
+	d := custseg.segment_definition('view', view_name, orders, customer_column, time_column,
+		amount_column, as_of, as_of_unit, thresholds, bins, method, map, purchase_model,
+		spend_model, clv_horizon, annual_discount_rate, margin, default_schema);
+	IF thresholds IS NOT NULL THEN
+		score_sql := format('custseg.rfm_score(%L::custseg.rfm_thresholds, c.s)', thresholds);
+	ELSE
+		score_sql := format('custseg.rfm_score(c.s, %s, %L) OVER ()', d ->> 'bins', d ->> 'method');
+		-- On a table distributed by Citus, the window would ship every
+		-- summary to the coordinator: score against the thresholds of a
+		-- subquery instead, whose aggregate runs on the workers (the same
+		-- scores, docs/rfm.md; docs/citus.md).
+		IF EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
+			EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition
+									WHERE logicalrelid = $1 AND partmethod OPERATOR(pg_catalog.<>) ''n'')'
+				INTO distributed USING orders;
+		END IF;
+		IF distributed THEN
+			score_sql := format($sql$custseg.rfm_score((
+				SELECT custseg.rfm_thresholds(t.s, %s, %L)
+				FROM (SELECT custseg.summarize(%s, %s, %s) AS s
+					  FROM %s AS o WHERE o.%I IS NOT NULL GROUP BY o.%I) AS t), c.s)$sql$,
+				d ->> 'bins', d ->> 'method', d ->> 'time_sql', d ->> 'amount_sql', d ->> 'as_of_sql',
+				d ->> 'orders', customer_column, customer_column);
+		END IF;
+	END IF;
+	EXECUTE format($sql$
+		CREATE MATERIALIZED VIEW %I.%I AS
+		SELECT k.%I, %s(k.score).r, (k.score).f, (k.score).m, (k.score).cell,
+			   custseg.segment(k.score, %L) AS segment%s
+		FROM (SELECT c.%I, c.s, %s AS score
+			  FROM (SELECT o.%I, custseg.summarize(%s, %s, %s) AS s
+					FROM %s AS o
+					WHERE o.%I IS NOT NULL
+					GROUP BY o.%I) AS c
+			  WHERE (c.s).orders IS NOT NULL) AS k$sql$,
+		d ->> 'schema', d ->> 'name', customer_column, d ->> 'fields_sql', map, d ->> 'clv_sql',
+		customer_column, score_sql,
+		customer_column, d ->> 'time_sql', d ->> 'amount_sql', d ->> 'as_of_sql',
+		d ->> 'orders', customer_column, customer_column);
+	created := format('%I.%I', d ->> 'schema', d ->> 'name')::regclass;
+	EXECUTE format('CREATE UNIQUE INDEX ON %s (%I)', created, customer_column);
+	EXECUTE format('COMMENT ON MATERIALIZED VIEW %s IS %L', created,
+		'custseg segment view of ' || (d ->> 'description'));
+	RETURN created;
+END
+$$;
