@@ -132,7 +132,7 @@ gammagamma_final(PG_FUNCTION_ARGS)
 	fit_state_cells(PG_GETARG_DATUM(0), FIT_KIND_SPEND, &cells);
 	if (cells.settings.skipped > 0)
 		ereport(NOTICE,
-				(errmsg("Gamma-Gamma fit skipped %.0f customers whose repeat spend is not positive",
+				(errmsg("Gamma-Gamma fit skipped the customers whose repeat spend is not positive: %.0f",
 						cells.settings.skipped),
 				 errdetail("The model of the spend per purchase needs positive amounts; their repeat purchases were refunded or free."),
 				 errhint("Their CLV uses the expected spend of the population, shrunk towards a mean spend of 0.")));
