@@ -102,15 +102,16 @@ SELECT is((SELECT count(*)::int FROM pg_proc
 SELECT is((SELECT count(*)::int FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 		   WHERE p.pronamespace = 'custseg'::regnamespace AND p.proname = 'bgbb_fit'
 			 AND a.aggcombinefn <> 0 AND p.proparallel = 's'
-			 AND a.aggtranstype = 'custseg.fit_state'::regtype), 2,
-	'both bgbb_fit aggregates combine, keep a custseg.fit_state and are PARALLEL SAFE');
+			 AND a.aggtranstype = 'custseg.fit_state'::regtype), 3,
+	'the three bgbb_fit aggregates combine, keep a custseg.fit_state and are PARALLEL SAFE');
 SELECT hasnt_function('custseg', 'bgbb_fit', ARRAY['custseg.customer_summary'],
 	'no summary form: a summary counts days, not opportunities');
 SELECT has_type('custseg', 'bgbb', 'type custseg.bgbb');
 SELECT is((SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
 		   WHERE attrelid = (SELECT typrelid FROM pg_type WHERE oid = 'custseg.bgbb'::regtype)
 			 AND attnum > 0),
-	ARRAY['alpha', 'beta', 'gamma', 'delta', 'log_likelihood', 'customers', 'converged', 'iterations'],
+	ARRAY['alpha', 'beta', 'gamma', 'delta', 'log_likelihood', 'customers', 'converged', 'iterations',
+		  'penalty', 'start_values', 'information'],
 	'fields of custseg.bgbb');
 SELECT ok((SELECT (custseg.bgbb_fit(x, t_x, 6, w)).converged
 		   FROM (VALUES (0::bigint, 0::bigint, 50::bigint), (1, 1, 20), (1, 4, 10), (2, 5, 12),

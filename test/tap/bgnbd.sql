@@ -1,6 +1,6 @@
 -- CLV fits (fit state, BG/NBD, MBG/NBD): SQLSTATEs of every error, labels.
 BEGIN;
-SELECT plan(59);
+SELECT plan(60);
 
 CREATE TEMP TABLE m AS
 SELECT ROW(0.243, 30.9, 0.793, 2.426, -1, 2357, true, 20, NULL, NULL, NULL, NULL)::custseg.bgnbd AS bg,
@@ -79,9 +79,17 @@ SELECT ok((SELECT custseg.p_alive(bg, 2, 99, 100) > custseg.p_alive(bg, 2, 10, 1
 SELECT is((SELECT count(*)::int FROM pg_proc
 		   WHERE pronamespace = 'custseg'::regnamespace
 			 AND proname IN ('expected_purchases', 'p_alive', 'purchase_probability', 'clv',
-							 'hyp2f1', 'bgnbd_final', 'mbgnbd_final', 'fit_state_in', 'fit_state_out')
+							 'hyp2f1', 'bgnbd_final', 'mbgnbd_final', 'fit_state_in', 'fit_state_out',
+							 'log_likelihood', 'model_summary')
+			 AND NOT 'text'::regtype = ANY (proargtypes::regtype[])
 			 AND NOT (provolatile = 'i' AND proisstrict AND proparallel = 's')), 0,
 	'predictions and finals are IMMUTABLE STRICT PARALLEL SAFE');
+SELECT is((SELECT count(*)::int FROM pg_proc
+		   WHERE pronamespace = 'custseg'::regnamespace
+			 AND proname IN ('expected_purchases', 'purchase_probability', 'clv', 'horizon')
+			 AND 'text'::regtype = ANY (proargtypes::regtype[])
+			 AND provolatile = 's' AND proisstrict AND proparallel = 's'), 25,
+	'the text horizons (interval input) are STABLE STRICT PARALLEL SAFE');
 SELECT is((SELECT count(*)::int FROM pg_proc
 		   WHERE pronamespace = 'custseg'::regnamespace
 			 AND proname IN ('fit_xtt_accum', 'fit_bgbb_accum', 'fit_spend_accum', 'fit_combine')
@@ -90,8 +98,8 @@ SELECT is((SELECT count(*)::int FROM pg_proc
 SELECT is((SELECT count(*)::int FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 		   WHERE p.pronamespace = 'custseg'::regnamespace AND p.proname IN ('bgnbd_fit', 'mbgnbd_fit')
 			 AND a.aggcombinefn <> 0 AND p.proparallel = 's'
-			 AND a.aggtranstype = 'custseg.fit_state'::regtype), 4,
-	'the four fit aggregates have a combine function and a fit_state');
+			 AND a.aggtranstype = 'custseg.fit_state'::regtype), 10,
+	'the ten fit aggregates have a combine function and a fit_state');
 
 -- results that are not finite: an error, not NaN (Min/Max clamps keep a NaN)
 SELECT throws_ok($$SELECT custseg.p_alive((1, 1.79e308, 1, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::custseg.bgnbd, 2, 1e306, 1e306)$$,

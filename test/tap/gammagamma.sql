@@ -57,8 +57,8 @@ SELECT is((SELECT count(*)::int FROM pg_proc
 	'gammagamma_final is IMMUTABLE STRICT PARALLEL SAFE');
 SELECT is((SELECT count(*)::int FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 		   WHERE p.pronamespace = 'custseg'::regnamespace AND p.proname = 'gammagamma_fit'
-			 AND a.aggcombinefn <> 0 AND p.proparallel = 's'), 2,
-	'both gammagamma_fit aggregates combine and are PARALLEL SAFE');
+			 AND a.aggcombinefn <> 0 AND p.proparallel = 's'), 4,
+	'the four gammagamma_fit aggregates combine and are PARALLEL SAFE');
 SELECT is((SELECT aggtranstype::regtype FROM pg_aggregate
 		   WHERE aggfnoid = 'custseg.gammagamma_fit(bigint, float8)'::regprocedure),
 	'custseg.fit_state'::regtype, 'the state is custseg.fit_state, not internal');
@@ -69,7 +69,8 @@ SELECT has_type('custseg', 'gammagamma', 'type custseg.gammagamma');
 SELECT is((SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
 		   WHERE attrelid = (SELECT typrelid FROM pg_type WHERE oid = 'custseg.gammagamma'::regtype)
 			 AND attnum > 0),
-	ARRAY['p', 'q', 'gamma', 'log_likelihood', 'customers', 'converged', 'iterations'],
+	ARRAY['p', 'q', 'gamma', 'log_likelihood', 'customers', 'converged', 'iterations',
+		  'penalty', 'start_values', 'information'],
 	'fields of custseg.gammagamma');
 
 -- the summary form skips customers without repeat purchases

@@ -36,11 +36,12 @@ SELECT is((SELECT count(*)::int FROM pg_proc p
 		   WHERE p.pronamespace = 'custseg'::regnamespace
 			 AND p.proname IN ('expected_purchases', 'p_alive', 'purchase_probability', 'clv')
 			 AND p.proargtypes[0] = 'custseg.paretonbd'::regtype
-			 AND p.provolatile = 'i' AND p.proisstrict AND p.proparallel = 's'), 9,
-	'the nine prediction functions are IMMUTABLE STRICT PARALLEL SAFE');
+			 AND NOT 'text'::regtype = ANY (p.proargtypes::regtype[])
+			 AND p.provolatile = 'i' AND p.proisstrict AND p.proparallel = 's'), 19,
+	'the 19 prediction functions without a text horizon are IMMUTABLE STRICT PARALLEL SAFE');
 SELECT is((SELECT count(*)::int FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
-		   WHERE p.proname = 'paretonbd_fit' AND p.proparallel = 's' AND a.aggcombinefn <> 0), 2,
-	'both fit aggregates have a combine function and are PARALLEL SAFE');
+		   WHERE p.proname = 'paretonbd_fit' AND p.proparallel = 's' AND a.aggcombinefn <> 0), 5,
+	'the five fit aggregates have a combine function and are PARALLEL SAFE');
 SELECT is((SELECT provolatile::text || proisstrict::text FROM pg_proc
 		   WHERE proname = 'paretonbd_final'), 'itrue', 'paretonbd_final is IMMUTABLE STRICT');
 
