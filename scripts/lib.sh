@@ -112,6 +112,15 @@ copy_checkout() {
 		--exclude=./src/.built-for -cf - . | tar -C "$1" -xf -
 }
 
+# The test-only modules of test/modules (not part of custseg), built and
+# installed beside it: fmgrcall calls functions through fmgr_info without
+# an expression tree, the way Citus calls them on its workers
+# (test/sql/fmgr_calls.sql).  Call after build_and_install.
+install_test_modules() {
+	make -s -C "$CUSTSEG_ROOT/test/modules/fmgrcall" WERROR=1 PG_CONFIG="$PGBIN/pg_config" >/dev/null
+	as_root make -s -C "$CUSTSEG_ROOT/test/modules/fmgrcall" install PG_CONFIG="$PGBIN/pg_config" >/dev/null
+}
+
 # Start a throwaway cluster; exports PGHOST, PGPORT and PGUSER for clients.
 # A root caller runs the server as the "postgres" OS user, any other caller
 # runs it as itself.  pg_cron is preloaded when the installation has it
