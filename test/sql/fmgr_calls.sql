@@ -178,6 +178,86 @@ SELECT 'custseg.uplift(boolean,float8)',
 FROM fc_customers;
 
 
+-- 0.2.0: fits with a time unit, a penalty and start values
+INSERT INTO fc_agg
+SELECT 'custseg.bgnbd_fit(bigint,float8,float8,interval)',
+       fmgrcall_agg('custseg.bgnbd_fit(bigint,float8,float8,interval)', (id % 4) * 2, x, t_x, t, interval '1 week'),
+       custseg.bgnbd_fit(x, t_x, t, interval '1 week')::text
+FROM fc_cdnow
+UNION ALL
+SELECT 'custseg.bgnbd_fit(bigint,float8,float8,interval,float8,float8[])',
+       fmgrcall_agg('custseg.bgnbd_fit(bigint,float8,float8,interval,float8,float8[])', (id % 4) * 2,
+                    x, t_x, t, interval '1 week', 0.01::float8, NULL::float8[]),
+       custseg.bgnbd_fit(x, t_x, t, interval '1 week', 0.01, NULL)::text
+FROM fc_cdnow
+UNION ALL
+SELECT 'custseg.bgnbd_fit(custseg.customer_summary,float8,float8[])',
+       fmgrcall_agg('custseg.bgnbd_fit(custseg.customer_summary,float8,float8[])', shard, s, 0.01::float8, NULL::float8[]),
+       custseg.bgnbd_fit(s, 0.01, NULL)::text
+FROM fc_customers
+UNION ALL
+SELECT 'custseg.mbgnbd_fit(bigint,float8,float8,interval)',
+       fmgrcall_agg('custseg.mbgnbd_fit(bigint,float8,float8,interval)', (id % 4) * 2, x, t_x, t, interval '1 week'),
+       custseg.mbgnbd_fit(x, t_x, t, interval '1 week')::text
+FROM fc_cdnow
+UNION ALL
+SELECT 'custseg.mbgnbd_fit(bigint,float8,float8,interval,float8,float8[])',
+       fmgrcall_agg('custseg.mbgnbd_fit(bigint,float8,float8,interval,float8,float8[])', (id % 4) * 2,
+                    x, t_x, t, interval '1 week', 0.01::float8, NULL::float8[]),
+       custseg.mbgnbd_fit(x, t_x, t, interval '1 week', 0.01, NULL)::text
+FROM fc_cdnow
+UNION ALL
+SELECT 'custseg.mbgnbd_fit(custseg.customer_summary,float8,float8[])',
+       fmgrcall_agg('custseg.mbgnbd_fit(custseg.customer_summary,float8,float8[])', shard, s, 0.01::float8, NULL::float8[]),
+       custseg.mbgnbd_fit(s, 0.01, NULL)::text
+FROM fc_customers
+UNION ALL
+SELECT 'custseg.paretonbd_fit(bigint,float8,float8,interval)',
+       fmgrcall_agg('custseg.paretonbd_fit(bigint,float8,float8,interval)', (id % 4) * 2, x, t_x, t, interval '1 week'),
+       custseg.paretonbd_fit(x, t_x, t, interval '1 week')::text
+FROM fc_cdnow
+UNION ALL
+SELECT 'custseg.paretonbd_fit(bigint,float8,float8,interval,float8,float8[])',
+       fmgrcall_agg('custseg.paretonbd_fit(bigint,float8,float8,interval,float8,float8[])', (id % 4) * 2,
+                    x, t_x, t, interval '1 week', 0.01::float8, NULL::float8[]),
+       custseg.paretonbd_fit(x, t_x, t, interval '1 week', 0.01, NULL)::text
+FROM fc_cdnow
+UNION ALL
+SELECT 'custseg.paretonbd_fit(custseg.customer_summary,float8,float8[])',
+       fmgrcall_agg('custseg.paretonbd_fit(custseg.customer_summary,float8,float8[])', shard, s, 0.01::float8, NULL::float8[]),
+       custseg.paretonbd_fit(s, 0.01, NULL)::text
+FROM fc_customers
+UNION ALL
+SELECT 'custseg.bgbb_fit(bigint,bigint,bigint,bigint,float8,float8[])',
+       fmgrcall_agg('custseg.bgbb_fit(bigint,bigint,bigint,bigint,float8,float8[])', (t_x::int % 4) * 2,
+                    x, t_x, n, donors, 0.01::float8, NULL::float8[]),
+       custseg.bgbb_fit(x, t_x, n, donors, 0.01, NULL)::text
+FROM fc_donations
+UNION ALL
+SELECT 'custseg.gammagamma_fit(bigint,float8,float8,float8[])',
+       fmgrcall_agg('custseg.gammagamma_fit(bigint,float8,float8,float8[])', (id % 4) * 2, x, zbar, 0.01::float8, NULL::float8[]),
+       custseg.gammagamma_fit(x, zbar, 0.01, NULL)::text
+FROM fc_cdnow
+UNION ALL
+SELECT 'custseg.gammagamma_fit(custseg.customer_summary,float8,float8[])',
+       fmgrcall_agg('custseg.gammagamma_fit(custseg.customer_summary,float8,float8[])', shard, s, 0.01::float8, NULL::float8[]),
+       custseg.gammagamma_fit(s, 0.01, NULL)::text
+FROM fc_customers;
+
+-- 0.2.0: the stratified and the CUPED uplift
+INSERT INTO fc_agg
+SELECT 'custseg.uplift(boolean,float8,text)',
+       fmgrcall_agg('custseg.uplift(boolean,float8,text)', shard,
+                    customer_id % 3 = 0, ((s).orders > 3)::int::float8, ((s).orders > 1)::text),
+       custseg.uplift(customer_id % 3 = 0, ((s).orders > 3)::int, ((s).orders > 1)::text)::text
+FROM fc_customers
+UNION ALL
+SELECT 'custseg.uplift(boolean,float8,float8)',
+       fmgrcall_agg('custseg.uplift(boolean,float8,float8)', shard,
+                    customer_id % 3 = 0, ((s).orders > 3)::int::float8, (s).purchase_days::float8),
+       custseg.uplift(customer_id % 3 = 0, ((s).orders > 3)::int, (s).purchase_days::float8)::text
+FROM fc_customers;
+
 SELECT agg, fmgr = direct AS same, fmgr IS NOT NULL AS has_result FROM fc_agg ORDER BY agg;
 SELECT agg, fmgr, direct FROM fc_agg WHERE fmgr IS DISTINCT FROM direct;
 
