@@ -196,6 +196,10 @@ pg_source_build() {
 		head -1 || true)
 	mirror=${mirror:-http://deb.debian.org/debian}
 	as_root mkdir -p "$cache/apt/lists/partial" "$cache/apt/cache/archives/partial"
+	# A caller with sudo builds as itself, in a cache folder it owns.
+	if [ "$(id -u)" -ne 0 ]; then
+		as_root chown "$(id -u):$(id -g)" "$cache"
+	fi
 	echo "deb-src $mirror unstable main" | as_root tee "$cache/apt/sources.list" >/dev/null
 	apt_opts=(-o Dir::Etc::SourceList="$cache/apt/sources.list" -o Dir::Etc::SourceParts=/nonexistent
 		-o Dir::State::Lists="$cache/apt/lists" -o Dir::Cache="$cache/apt/cache")
