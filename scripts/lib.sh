@@ -103,6 +103,16 @@ build_and_install() {
 	as_root make -s -C "$CUSTSEG_ROOT" install PG_CONFIG="$PGBIN/pg_config" >/dev/null
 }
 
+# The test-only module test/modules/fmgrcall (not part of custseg): calls
+# through fmgr_info without an expression tree, the way Citus calls
+# functions on its workers; used by test/sql/fmgr_calls.sql.  Built afresh
+# (it is one file) for the installation of $PGBIN, and installed there.
+install_test_modules() {
+	make -s -C "$CUSTSEG_ROOT/test/modules/fmgrcall" clean PG_CONFIG="$PGBIN/pg_config"
+	make -s -C "$CUSTSEG_ROOT/test/modules/fmgrcall" WERROR=1 PG_CONFIG="$PGBIN/pg_config" >/dev/null
+	as_root make -s -C "$CUSTSEG_ROOT/test/modules/fmgrcall" install PG_CONFIG="$PGBIN/pg_config" >/dev/null
+}
+
 # Copy the checkout (its files as they are, without .git and build
 # products) to the new directory $1.
 copy_checkout() {
