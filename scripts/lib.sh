@@ -103,6 +103,16 @@ build_and_install() {
 	as_root make -s -C "$CUSTSEG_ROOT" install PG_CONFIG="$PGBIN/pg_config" >/dev/null
 }
 
+# The test-only module test/modules/fmgrcall (not part of custseg): calls
+# through fmgr_info without an expression tree, the way Citus calls
+# functions on its workers; used by test/sql/fmgr_calls.sql.  Built afresh
+# (it is one file) for the installation of $PGBIN, and installed there.
+install_test_modules() {
+	make -s -C "$CUSTSEG_ROOT/test/modules/fmgrcall" clean PG_CONFIG="$PGBIN/pg_config"
+	make -s -C "$CUSTSEG_ROOT/test/modules/fmgrcall" WERROR=1 PG_CONFIG="$PGBIN/pg_config" >/dev/null
+	as_root make -s -C "$CUSTSEG_ROOT/test/modules/fmgrcall" install PG_CONFIG="$PGBIN/pg_config" >/dev/null
+}
+
 # Copy the checkout (its files as they are, without .git and build
 # products) to the new directory $1.
 copy_checkout() {
@@ -110,15 +120,6 @@ copy_checkout() {
 	tar -C "$CUSTSEG_ROOT" --exclude=./.git --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
 		--exclude=./results --exclude=./regression.diffs --exclude=./regression.out \
 		--exclude=./src/.built-for -cf - . | tar -C "$1" -xf -
-}
-
-# The test-only modules of test/modules (not part of custseg), built and
-# installed beside it: fmgrcall calls functions through fmgr_info without
-# an expression tree, the way Citus calls them on its workers
-# (test/sql/fmgr_calls.sql).  Call after build_and_install.
-install_test_modules() {
-	make -s -C "$CUSTSEG_ROOT/test/modules/fmgrcall" WERROR=1 PG_CONFIG="$PGBIN/pg_config" >/dev/null
-	as_root make -s -C "$CUSTSEG_ROOT/test/modules/fmgrcall" install PG_CONFIG="$PGBIN/pg_config" >/dev/null
 }
 
 # Start a throwaway cluster; exports PGHOST, PGPORT and PGUSER for clients.
@@ -208,6 +209,10 @@ pg_source_build() {
 		head -1 || true)
 	mirror=${mirror:-http://deb.debian.org/debian}
 	as_root mkdir -p "$cache/apt/lists/partial" "$cache/apt/cache/archives/partial"
+	# A caller with sudo builds as itself, in a cache folder it owns.
+	if [ "$(id -u)" -ne 0 ]; then
+		as_root chown "$(id -u):$(id -g)" "$cache"
+	fi
 	echo "deb-src $mirror unstable main" | as_root tee "$cache/apt/sources.list" >/dev/null
 	apt_opts=(-o Dir::Etc::SourceList="$cache/apt/sources.list" -o Dir::Etc::SourceParts=/nonexistent
 		-o Dir::State::Lists="$cache/apt/lists" -o Dir::Cache="$cache/apt/cache")

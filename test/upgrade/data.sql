@@ -127,13 +127,18 @@ FROM up.stored t, LATERAL (VALUES
 	('choose_k_state', t.choose_k_state::text), ('uplift', t.uplift::text),
 	('uplift_rate', t.uplift_rate::text), ('uplift_state', t.uplift_state::text)) v(name, value)
 UNION ALL
+SELECT 'stored summaries and scores', md5(string_agg(concat_ws(' ', customer_id, s, score), ','
+	ORDER BY customer_id))
+FROM up.scores
+UNION ALL
 -- the text forms read back to the same values
 SELECT 'text round trip', concat_ws(' ',
 	t.quantiles::text::custseg.rfm_thresholds::text = t.quantiles::text,
 	t.rfm_state::text::custseg.rfm_thresholds_state::text = t.rfm_state::text,
 	t.xtt_state::text::custseg.fit_state::text = t.xtt_state::text,
 	t.kmeans_state::text::custseg.kmeans_state::text = t.kmeans_state::text,
-	t.uplift_state::text::custseg.uplift_state::text = t.uplift_state::text)
+	t.uplift_state::text::custseg.uplift_state::text = t.uplift_state::text,
+	(SELECT bool_and(s::text::custseg.customer_summary::text = s::text) FROM up.summaries))
 FROM up.stored t
 UNION ALL
 -- final functions on the stored states give the stored results
