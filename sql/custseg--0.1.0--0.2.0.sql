@@ -494,6 +494,9 @@ BEGIN
 								clv_horizon, annual_discount_rate, margin, model_type, purchase_model, spend_model)
 					ELSE '' END));
 	RETURN created;
+END
+$$;
+
 -- ----------------------------------------------------------------
 -- CLV models you can trust (issue 11): the model types record the unit of
 -- their times, the penalty and start values of the fit and its observed
