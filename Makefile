@@ -10,7 +10,7 @@ OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 # the test NAME.)
 SQL_PARTS = $(addprefix sql/parts/,header.sql summary.sql rfm.sql segments.sql \
 	fit.sql gammagamma.sql bgnbd.sql paretonbd.sql bgbb.sql predict.sql clv.sql \
-	kmeans.sql holdout.sql views.sql tables.sql)
+	kmeans.sql holdout.sql views.sql tables.sql clv_check.sql)
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 # The install scripts of earlier releases, kept as they shipped, and one
 # upgrade script per release step.

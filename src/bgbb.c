@@ -632,3 +632,12 @@ bgbb_model_summary(PG_FUNCTION_ARGS)
 					  bgbb_param_names, NULL);
 	return (Datum) 0;
 }
+
+/* custseg.parameter_draws(bgbb, draws, seed) */
+PG_FUNCTION_INFO_V1(bgbb_parameter_draws);
+Datum
+bgbb_parameter_draws(PG_FUNCTION_ARGS)
+{
+	fit_parameter_draws(fcinfo, "custseg.bgbb", "BG/BB", BGBB_NPARAMS, bgbb_param_names, false);
+	return (Datum) 0;
+}

@@ -797,6 +797,15 @@ bgnbd_model_summary_impl(FunctionCallInfo fcinfo, bool mbg)
 	return (Datum) 0;
 }
 
+/* parameter_draws(model, draws, seed) */
+static Datum
+bgnbd_parameter_draws_impl(FunctionCallInfo fcinfo, bool mbg)
+{
+	fit_parameter_draws(fcinfo, bgnbd_type_name(mbg), mbg ? "MBG/NBD" : "BG/NBD",
+						BGNBD_NPARAMS, bgnbd_param_names, true);
+	return (Datum) 0;
+}
+
 /*
  * One SQL-callable function per model and SQL signature: name, the
  * implementation and its arguments after (fcinfo, mbg).
@@ -870,3 +879,4 @@ BGNBD_ENTRY(p_alive_xf, bgnbd_p_alive_impl, FIT_CUSTOMER_FLOAT8)
 BGNBD_ENTRY(p_alive_summary, bgnbd_p_alive_impl, FIT_CUSTOMER_SUMMARY)
 BGNBD_ENTRY0(log_likelihood, bgnbd_log_likelihood_impl)
 BGNBD_ENTRY0(model_summary, bgnbd_model_summary_impl)
+BGNBD_ENTRY0(parameter_draws, bgnbd_parameter_draws_impl)

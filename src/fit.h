@@ -235,6 +235,18 @@ extern void fit_model_summary(FunctionCallInfo fcinfo, const char *type_name,
 							  const char *const *param_names,
 							  const int *time_powers);
 
+/*
+ * custseg.parameter_draws(model, draws integer, seed bigint) of a family:
+ * draws copies of the model (a set of its row type) whose parameters are
+ * exp(theta + L z), theta the estimate in log space, L L' the covariance
+ * (the inverse of the information), z standard normals by Box-Muller from
+ * pg_prng seeded with seed; the other fields copied.  Errors out for a
+ * model without information or with a singular one.
+ */
+extern void fit_parameter_draws(FunctionCallInfo fcinfo, const char *type_name,
+								const char *label, int nparams,
+								const char *const *param_names, bool has_unit);
+
 /* The names of the parameters of custseg.gammagamma: p, q, gamma. */
 extern const char *const fit_gammagamma_param_names[3];
 

@@ -11,7 +11,9 @@
 
 #include <math.h>
 
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "common/pg_prng.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -773,4 +775,141 @@ fit_horizon_text(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(DirectFunctionCall3(interval_in, CStringGetDatum(str),
 										ObjectIdGetDatum(InvalidOid),
 										Int32GetDatum(-1)));
+}
+
+
+/* ----------------------------------------------------------------
+ *		custseg.parameter_draws
+ * ----------------------------------------------------------------
+ */
+
+/* Most draws of one call. */
+#define FIT_MAX_DRAWS	100000
+
+void
+fit_parameter_draws(FunctionCallInfo fcinfo, const char *type_name,
+					const char *label, int nparams,
+					const char *const *param_names, bool has_unit)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	HeapTupleHeader row = PG_GETARG_HEAPTUPLEHEADER(0);
+	int32		ndraws = PG_GETARG_INT32(1);
+	int64		seed = PG_GETARG_INT64(2);
+	double		params[FIT_MAX_PARAMS],
+				theta[FIT_MAX_PARAMS],
+				H[FIT_MAX_PARAMS * FIT_MAX_PARAMS],
+				cov[FIT_MAX_PARAMS * FIT_MAX_PARAMS],
+				L[FIT_MAX_PARAMS * FIT_MAX_PARAMS];
+	bool		unidentified[FIT_MAX_PARAMS];
+	int			attno = nparams + 7 + (has_unit ? 1 : 0);
+	Datum		info;
+	bool		info_null;
+	TupleDesc	desc;
+	HeapTupleData tuple;
+	Datum	   *values;
+	bool	   *nulls;
+	pg_prng_state prng;
+	int			i,
+				j,
+				k,
+				d;
+
+	if (ndraws < 1 || ndraws > FIT_MAX_DRAWS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("draws must be between 1 and %d, not %d", FIT_MAX_DRAWS, ndraws),
+				 errhint("200 draws give the 2.5 %% and 97.5 %% points to about a tenth of a standard error.")));
+	fit_model_read(PointerGetDatum(row), type_name, nparams, param_names, params);
+	custseg_row_fields(row, 1, &attno, &info, &info_null);
+	if (info_null)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s model has no information matrix to draw from", label),
+				 errdetail("Models fitted by custseg 0.1.0, or whose information could not be computed, have none."),
+				 errhint("Fit the model again with this version of custseg.")));
+	fit_model_information(info, type_name, nparams, H);
+	if (!fit_covariance(nparams, H, cov, unidentified))
+	{
+		StringInfoData names;
+
+		initStringInfo(&names);
+		for (i = 0; i < nparams; i++)
+			if (unidentified[i])
+				appendStringInfo(&names, "%s%s", names.len > 0 ? ", " : "", param_names[i]);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s information matrix is singular or not positive definite: %s not identified",
+						label, names.len > 0 ? names.data : "parameters"),
+				 errhint("Parameter draws need a model whose data determine every parameter: fit on more customers with repeat purchases, or with a penalty.")));
+	}
+
+	/* L: the Cholesky factor of the covariance of theta */
+	memset(L, 0, sizeof(L));
+	for (j = 0; j < nparams; j++)
+	{
+		double		s = cov[j * nparams + j];
+
+		for (k = 0; k < j; k++)
+			s -= L[j * nparams + k] * L[j * nparams + k];
+		if (!(s > 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s covariance matrix is not positive definite", label),
+					 errhint("Fit the model again, or with a penalty.")));
+		L[j * nparams + j] = sqrt(s);
+		for (i = j + 1; i < nparams; i++)
+		{
+			double		t = cov[i * nparams + j];
+
+			for (k = 0; k < j; k++)
+				t -= L[i * nparams + k] * L[j * nparams + k];
+			L[i * nparams + j] = t / L[j * nparams + j];
+		}
+	}
+	for (i = 0; i < nparams; i++)
+		theta[i] = log(params[i]);
+
+	InitMaterializedSRF(fcinfo, 0);
+	desc = rsinfo->setDesc;
+	values = palloc(sizeof(Datum) * desc->natts);
+	nulls = palloc(sizeof(bool) * desc->natts);
+	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = row;
+	heap_deform_tuple(&tuple, desc, values, nulls);
+
+	pg_prng_seed(&prng, (uint64) seed);
+	for (d = 0; d < ndraws; d++)
+	{
+		double		z[FIT_MAX_PARAMS];
+
+		CHECK_FOR_INTERRUPTS();
+		/* standard normals by Box-Muller, two per pair of uniforms */
+		for (i = 0; i < nparams; i += 2)
+		{
+			double		u1 = pg_prng_double(&prng),
+						u2 = pg_prng_double(&prng),
+						rad = sqrt(-2.0 * log1p(-u1));
+
+			z[i] = rad * cos(2 * M_PI * u2);
+			if (i + 1 < nparams)
+				z[i + 1] = rad * sin(2 * M_PI * u2);
+		}
+		for (i = 0; i < nparams; i++)
+		{
+			double		t = theta[i];
+
+			for (k = 0; k <= i; k++)
+				t += L[i * nparams + k] * z[k];
+			values[i] = Float8GetDatum(exp(t));
+			nulls[i] = false;
+			if (!isfinite(exp(t)) || exp(t) <= 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("a parameter draw of the %s model is out of the range of float8", label),
+						 errhint("The standard errors are too large for draws: fit on more data, or with a penalty.")));
+		}
+		tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
+	}
 }

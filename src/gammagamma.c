@@ -215,3 +215,12 @@ gammagamma_model_summary(PG_FUNCTION_ARGS)
 					  GAMMAGAMMA_NPARAMS, fit_gammagamma_param_names, NULL);
 	return (Datum) 0;
 }
+
+/* custseg.parameter_draws(gammagamma, draws, seed) */
+PG_FUNCTION_INFO_V1(gammagamma_parameter_draws);
+Datum
+gammagamma_parameter_draws(PG_FUNCTION_ARGS)
+{
+	fit_parameter_draws(fcinfo, "custseg.gammagamma", "Gamma-Gamma", GAMMAGAMMA_NPARAMS, fit_gammagamma_param_names, false);
+	return (Datum) 0;
+}

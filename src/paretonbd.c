@@ -827,3 +827,12 @@ PNBD_ENTRY(clv_summary_number, pnbd_clv_impl, FIT_CUSTOMER_SUMMARY, FIT_HORIZON_
 PNBD_ENTRY(clv_summary_interval, pnbd_clv_impl, FIT_CUSTOMER_SUMMARY, FIT_HORIZON_INTERVAL)
 PNBD_ENTRY(p_alive_xf, pnbd_p_alive_impl, FIT_CUSTOMER_FLOAT8)
 PNBD_ENTRY(p_alive_summary, pnbd_p_alive_impl, FIT_CUSTOMER_SUMMARY)
+
+/* custseg.parameter_draws(paretonbd, draws, seed) */
+PG_FUNCTION_INFO_V1(paretonbd_parameter_draws);
+Datum
+paretonbd_parameter_draws(PG_FUNCTION_ARGS)
+{
+	fit_parameter_draws(fcinfo, "custseg.paretonbd", "Pareto/NBD", PNBD_NPARAMS, pnbd_param_names, true);
+	return (Datum) 0;
+}

@@ -1,7 +1,7 @@
 
 -- CLV models, 0.2.0: fits with a unit, a penalty and start values; the
 -- predictions of the continuous-time families (one C function per SQL
--- signature); model_summary and log_likelihood.  src/fit_state.c,
+-- signature); model_summary, log_likelihood and parameter_draws.  src/fit_state.c,
 -- src/fit_model.c, src/bgnbd.c, src/paretonbd.c, src/bgbb.c,
 -- src/gammagamma.c; docs/fit.md.  (Also run by the upgrade script from
 -- 0.1.0, hence CREATE OR REPLACE for the functions 0.1.0 had.)
@@ -204,6 +204,15 @@ BEGIN
 				customers bigint, converged boolean)
 			AS 'MODULE_PATHNAME', '%1$s_model_summary'
 			LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 4$sql$,
+			model);
+		-- Draws from the asymptotic normal of the log-parameters, for
+		-- prediction intervals.
+		EXECUTE format($sql$
+			CREATE FUNCTION custseg.parameter_draws(model custseg.%1$s,
+				draws integer DEFAULT 200, seed bigint DEFAULT 1)
+			RETURNS SETOF custseg.%1$s
+			AS 'MODULE_PATHNAME', '%1$s_parameter_draws'
+			LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 200$sql$,
 			model);
 	END LOOP;
 END

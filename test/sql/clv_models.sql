@@ -205,6 +205,46 @@ SELECT * FROM custseg.model_summary((1, 2, 3, 4, -10, 100, true, 5, NULL, 0, NUL
 SELECT * FROM custseg.model_summary((1, 2, 3, -10, 100, true, 5, 0, NULL,
 	'{{1,0,0},{0,NaN,0},{0,0,1}}')::custseg.gammagamma);
 
+-- Prediction intervals: parameter draws from the asymptotic normal of the
+-- log-parameters (fixed seed: the same draws every time), each a model;
+-- any prediction, or a segment's total, over the draws.
+CREATE TABLE cm_draws AS SELECT row_number() OVER () AS n, d FROM cm, custseg.parameter_draws(wk) AS d;
+SELECT count(*) AS draws, bool_and((d).unit = interval '1 week') AS unit_kept,
+	   abs(stddev(ln((d).r)) / (SELECT std_error / estimate FROM cm, custseg.model_summary(wk) WHERE parameter = 'r') - 1) < 0.15
+		 AS sd_of_log_r_is_its_standard_error,
+	   abs(avg(ln((d).alpha)) - (SELECT ln((wk).alpha) FROM cm)) < 0.02 AS centred
+FROM cm_draws;
+SELECT (SELECT array_agg(d.r) FROM cm, custseg.parameter_draws(wk, 5) d) =
+	   (SELECT array_agg(d.r) FROM cm, custseg.parameter_draws(wk, 5) d) AS same_draws,
+	   (SELECT array_agg(d.r) FROM cm, custseg.parameter_draws(wk, 5) d) <>
+	   (SELECT array_agg(d.r) FROM cm, custseg.parameter_draws(wk, 5, 2) d) AS other_seed;
+-- customer 1: a 95 % interval around 1.226 purchases in 39 weeks
+SELECT round(p[1]::numeric, 3) AS lower, round(p[2]::numeric, 3) AS median, round(p[3]::numeric, 3) AS upper,
+	   p[1] < 1.2259 AND 1.2259 < p[3] AS covers_estimate
+FROM (SELECT percentile_cont(ARRAY[0.025, 0.5, 0.975]) WITHIN GROUP
+			 (ORDER BY custseg.expected_purchases(d, interval '39 weeks', 2, 30.43, 38.86)) AS p
+	  FROM cm_draws) q;
+-- the total of the sample's customers over the next 39 weeks, per draw
+SELECT round(p[1]::numeric) AS lower, round(p[2]::numeric) AS median, round(p[3]::numeric) AS upper,
+	   (SELECT round(sum(custseg.expected_purchases(wk, 39, x, t_x, t))::numeric) FROM cm, cm_weeks) AS estimate
+FROM (SELECT percentile_cont(ARRAY[0.025, 0.5, 0.975]) WITHIN GROUP (ORDER BY total) AS p
+	  FROM (SELECT n, sum(custseg.expected_purchases(d, 39, x, t_x, t)) AS total
+			FROM cm_draws, cm_weeks WHERE n <= 100 GROUP BY n) t) q;
+-- every family draws
+SELECT (SELECT count(*) FROM cm, custseg.parameter_draws(pwk, 3)) AS pareto,
+	   (SELECT count(*) FROM cm, custseg.parameter_draws(mwk, 3)) AS mbg,
+	   (SELECT count(*) FROM cmd, custseg.parameter_draws(gg, 3)) AS gamma_gamma,
+	   (SELECT count(*) FROM (SELECT custseg.bgbb_fit(x, t_x, n, w) AS m
+							   FROM (VALUES (0, 0, 6, 20), (1, 1, 6, 10), (3, 5, 6, 8), (6, 6, 6, 5), (2, 3, 6, 7)) v(x, t_x, n, w)) b,
+			 custseg.parameter_draws(m, 3)) AS bgbb;
+\set VERBOSITY sqlstate
+SELECT count(*) FROM cm, custseg.parameter_draws(wk, 0);
+SELECT count(*) FROM cm, custseg.parameter_draws(wk, 100001);
+SELECT count(*) FROM custseg.parameter_draws((1, 2, 3, 4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::custseg.bgnbd);
+SELECT count(*) FROM custseg.parameter_draws((1, 2, 3, -10, 100, true, 5, 0, NULL,
+	'{{1,0,0},{0,1,0},{0,0,-1}}')::custseg.gammagamma);
+\set VERBOSITY default
+
 -- Penalty and start values: recorded in the model.  A penalty pulls the
 -- log-parameters towards 0 (parameters towards 1): on CDNOW, lambda = 0.01
 -- moves alpha from 4.41 to 3.46 weeks and b from 2.43 to 1.55, for 8.7

@@ -116,6 +116,50 @@ SELECT 'custseg.bgbb_fit(bigint,bigint,bigint,bigint)',
        custseg.bgbb_fit(x, t_x, n, donors)::text
 FROM fc_donations;
 
+-- The fits with settings (issue 11): unit, penalty, start values.
+INSERT INTO fc_agg
+SELECT 'custseg.' || f || '_fit(bigint,float8,float8,interval)',
+       fmgrcall_agg(('custseg.' || f || '_fit(bigint,float8,float8,interval)')::regprocedure,
+                    (id % 4) * 2, x, t_x, t, interval '1 week'),
+       CASE f WHEN 'bgnbd' THEN custseg.bgnbd_fit(x, t_x, t, interval '1 week')::text
+              WHEN 'mbgnbd' THEN custseg.mbgnbd_fit(x, t_x, t, interval '1 week')::text
+              ELSE custseg.paretonbd_fit(x, t_x, t, interval '1 week')::text END
+FROM fc_cdnow, unnest(ARRAY['bgnbd', 'mbgnbd', 'paretonbd']) f GROUP BY f
+UNION ALL
+SELECT 'custseg.' || f || '_fit(bigint,float8,float8,interval,float8,float8[])',
+       fmgrcall_agg(('custseg.' || f || '_fit(bigint,float8,float8,interval,float8,float8[])')::regprocedure,
+                    (id % 4) * 2, x, t_x, t, interval '1 week', 0.001::float8, ARRAY[1, 2, 1, 1]::float8[]),
+       CASE f WHEN 'bgnbd' THEN custseg.bgnbd_fit(x, t_x, t, interval '1 week', 0.001, ARRAY[1, 2, 1, 1])::text
+              WHEN 'mbgnbd' THEN custseg.mbgnbd_fit(x, t_x, t, interval '1 week', 0.001, ARRAY[1, 2, 1, 1])::text
+              ELSE custseg.paretonbd_fit(x, t_x, t, interval '1 week', 0.001, ARRAY[1, 2, 1, 1])::text END
+FROM fc_cdnow, unnest(ARRAY['bgnbd', 'mbgnbd', 'paretonbd']) f GROUP BY f
+UNION ALL
+SELECT 'custseg.' || f || '_fit(custseg.customer_summary,float8,float8[])',
+       fmgrcall_agg(('custseg.' || f || '_fit(custseg.customer_summary,float8,float8[])')::regprocedure,
+                    shard, s, 0.001::float8, NULL::float8[]),
+       CASE f WHEN 'bgnbd' THEN custseg.bgnbd_fit(s, 0.001, NULL)::text
+              WHEN 'mbgnbd' THEN custseg.mbgnbd_fit(s, 0.001, NULL)::text
+              ELSE custseg.paretonbd_fit(s, 0.001, NULL)::text END
+FROM fc_customers, unnest(ARRAY['bgnbd', 'mbgnbd', 'paretonbd']) f GROUP BY f
+UNION ALL
+SELECT 'custseg.gammagamma_fit(bigint,float8,float8,float8[])',
+       fmgrcall_agg('custseg.gammagamma_fit(bigint,float8,float8,float8[])', (id % 4) * 2, x, zbar,
+                    0::float8, ARRAY[1, 2, 10]::float8[]),
+       custseg.gammagamma_fit(x, zbar, 0, ARRAY[1, 2, 10])::text
+FROM fc_cdnow
+UNION ALL
+SELECT 'custseg.gammagamma_fit(custseg.customer_summary,float8,float8[])',
+       fmgrcall_agg('custseg.gammagamma_fit(custseg.customer_summary,float8,float8[])', shard, s,
+                    0.01::float8, NULL::float8[]),
+       custseg.gammagamma_fit(s, 0.01, NULL)::text
+FROM fc_customers
+UNION ALL
+SELECT 'custseg.bgbb_fit(bigint,bigint,bigint,bigint,float8,float8[])',
+       fmgrcall_agg('custseg.bgbb_fit(bigint,bigint,bigint,bigint,float8,float8[])', (t_x::int % 4) * 2,
+                    x, t_x, n, donors, 0.001::float8, ARRAY[1, 1, 1, 1]::float8[]),
+       custseg.bgbb_fit(x, t_x, n, donors, 0.001, ARRAY[1, 1, 1, 1])::text
+FROM fc_donations;
+
 INSERT INTO fc_agg
 SELECT 'custseg.kmeans(float8[],integer)',
        fmgrcall_agg('custseg.kmeans(float8[],integer)', shard,
@@ -177,72 +221,6 @@ SELECT 'custseg.uplift(boolean,float8)',
        custseg.uplift(customer_id % 3 = 0, ((s).orders > 3)::int)::text
 FROM fc_customers;
 
-
--- 0.2.0: fits with a time unit, a penalty and start values
-INSERT INTO fc_agg
-SELECT 'custseg.bgnbd_fit(bigint,float8,float8,interval)',
-       fmgrcall_agg('custseg.bgnbd_fit(bigint,float8,float8,interval)', (id % 4) * 2, x, t_x, t, interval '1 week'),
-       custseg.bgnbd_fit(x, t_x, t, interval '1 week')::text
-FROM fc_cdnow
-UNION ALL
-SELECT 'custseg.bgnbd_fit(bigint,float8,float8,interval,float8,float8[])',
-       fmgrcall_agg('custseg.bgnbd_fit(bigint,float8,float8,interval,float8,float8[])', (id % 4) * 2,
-                    x, t_x, t, interval '1 week', 0.01::float8, NULL::float8[]),
-       custseg.bgnbd_fit(x, t_x, t, interval '1 week', 0.01, NULL)::text
-FROM fc_cdnow
-UNION ALL
-SELECT 'custseg.bgnbd_fit(custseg.customer_summary,float8,float8[])',
-       fmgrcall_agg('custseg.bgnbd_fit(custseg.customer_summary,float8,float8[])', shard, s, 0.01::float8, NULL::float8[]),
-       custseg.bgnbd_fit(s, 0.01, NULL)::text
-FROM fc_customers
-UNION ALL
-SELECT 'custseg.mbgnbd_fit(bigint,float8,float8,interval)',
-       fmgrcall_agg('custseg.mbgnbd_fit(bigint,float8,float8,interval)', (id % 4) * 2, x, t_x, t, interval '1 week'),
-       custseg.mbgnbd_fit(x, t_x, t, interval '1 week')::text
-FROM fc_cdnow
-UNION ALL
-SELECT 'custseg.mbgnbd_fit(bigint,float8,float8,interval,float8,float8[])',
-       fmgrcall_agg('custseg.mbgnbd_fit(bigint,float8,float8,interval,float8,float8[])', (id % 4) * 2,
-                    x, t_x, t, interval '1 week', 0.01::float8, NULL::float8[]),
-       custseg.mbgnbd_fit(x, t_x, t, interval '1 week', 0.01, NULL)::text
-FROM fc_cdnow
-UNION ALL
-SELECT 'custseg.mbgnbd_fit(custseg.customer_summary,float8,float8[])',
-       fmgrcall_agg('custseg.mbgnbd_fit(custseg.customer_summary,float8,float8[])', shard, s, 0.01::float8, NULL::float8[]),
-       custseg.mbgnbd_fit(s, 0.01, NULL)::text
-FROM fc_customers
-UNION ALL
-SELECT 'custseg.paretonbd_fit(bigint,float8,float8,interval)',
-       fmgrcall_agg('custseg.paretonbd_fit(bigint,float8,float8,interval)', (id % 4) * 2, x, t_x, t, interval '1 week'),
-       custseg.paretonbd_fit(x, t_x, t, interval '1 week')::text
-FROM fc_cdnow
-UNION ALL
-SELECT 'custseg.paretonbd_fit(bigint,float8,float8,interval,float8,float8[])',
-       fmgrcall_agg('custseg.paretonbd_fit(bigint,float8,float8,interval,float8,float8[])', (id % 4) * 2,
-                    x, t_x, t, interval '1 week', 0.01::float8, NULL::float8[]),
-       custseg.paretonbd_fit(x, t_x, t, interval '1 week', 0.01, NULL)::text
-FROM fc_cdnow
-UNION ALL
-SELECT 'custseg.paretonbd_fit(custseg.customer_summary,float8,float8[])',
-       fmgrcall_agg('custseg.paretonbd_fit(custseg.customer_summary,float8,float8[])', shard, s, 0.01::float8, NULL::float8[]),
-       custseg.paretonbd_fit(s, 0.01, NULL)::text
-FROM fc_customers
-UNION ALL
-SELECT 'custseg.bgbb_fit(bigint,bigint,bigint,bigint,float8,float8[])',
-       fmgrcall_agg('custseg.bgbb_fit(bigint,bigint,bigint,bigint,float8,float8[])', (t_x::int % 4) * 2,
-                    x, t_x, n, donors, 0.01::float8, NULL::float8[]),
-       custseg.bgbb_fit(x, t_x, n, donors, 0.01, NULL)::text
-FROM fc_donations
-UNION ALL
-SELECT 'custseg.gammagamma_fit(bigint,float8,float8,float8[])',
-       fmgrcall_agg('custseg.gammagamma_fit(bigint,float8,float8,float8[])', (id % 4) * 2, x, zbar, 0.01::float8, NULL::float8[]),
-       custseg.gammagamma_fit(x, zbar, 0.01, NULL)::text
-FROM fc_cdnow
-UNION ALL
-SELECT 'custseg.gammagamma_fit(custseg.customer_summary,float8,float8[])',
-       fmgrcall_agg('custseg.gammagamma_fit(custseg.customer_summary,float8,float8[])', shard, s, 0.01::float8, NULL::float8[]),
-       custseg.gammagamma_fit(s, 0.01, NULL)::text
-FROM fc_customers;
 
 -- 0.2.0: the stratified and the CUPED uplift
 INSERT INTO fc_agg
@@ -334,6 +312,29 @@ SELECT fc_wrong_score(t, s) FROM fc_t, fc_customers WHERE customer_id = 17;
 CREATE FUNCTION fc_wrong_window(custseg.customer_summary, integer DEFAULT 5, text DEFAULT 'quantile')
 RETURNS custseg.rfm_score AS 'custseg', 'rfm_score_window_values' LANGUAGE C WINDOW;
 SELECT fc_wrong_window(s) OVER () FROM fc_customers LIMIT 1;
+
+-- The CLV predictions (issue 11): one C function per signature, so a call
+-- without an expression tree gives what the SQL call gives, for a horizon
+-- as a number and as an interval; the C symbols of 0.1.0, bound to both,
+-- fail clearly instead of guessing.
+CREATE TEMP TABLE fc_m AS SELECT custseg.bgnbd_fit(x, t_x, t, interval '1 week') AS m,
+	custseg.paretonbd_fit(x, t_x, t) AS p FROM fc_cdnow;
+SELECT fmgrcall('custseg.expected_purchases(custseg.bgnbd,interval,bigint,float8,float8)',
+				m, interval '39 weeks', 2::bigint, 30.43::float8, 38.86::float8)
+	   = custseg.expected_purchases(m, interval '39 weeks', 2, 30.43, 38.86)::text AS interval_horizon,
+	   fmgrcall('custseg.expected_purchases(custseg.bgnbd,float8,bigint,float8,float8)',
+				m, 39::float8, 2::bigint, 30.43::float8, 38.86::float8)
+	   = custseg.expected_purchases(m, 39, 2, 30.43, 38.86)::text AS number_horizon,
+	   fmgrcall('custseg.purchase_probability(custseg.paretonbd,bigint,interval)', p, 1::bigint, interval '10 weeks')
+	   = custseg.purchase_probability(p, 1, interval '10 weeks')::text AS pareto_interval
+FROM fc_m;
+CREATE FUNCTION fc_old_expected(custseg.bgnbd, interval, bigint, float8, float8)
+RETURNS float8 AS 'custseg', 'bgnbd_expected_purchases' LANGUAGE C STRICT;
+SELECT fc_old_expected(m, interval '39 weeks', 2, 30.43, 38.86) = custseg.expected_purchases(m, interval '39 weeks', 2, 30.43, 38.86)
+	   AS old_symbol_in_sql FROM fc_m;
+SELECT fmgrcall('fc_old_expected(custseg.bgnbd,interval,bigint,float8,float8)',
+				m, interval '39 weeks', 2::bigint, 30.43::float8, 38.86::float8) FROM fc_m;
+DROP FUNCTION fc_old_expected(custseg.bgnbd, interval, bigint, float8, float8);
 
 -- fmgrcall's own checks
 SELECT fmgrcall('custseg.rfm_score(custseg.rfm_thresholds,float8,float8,float8)', t, 3, 2, 80) FROM fc_t;
