@@ -157,7 +157,7 @@ CREATE AGGREGATE custseg.uplift(treated boolean, outcome float8, stratum text) (
 );
 
 -- CUPED: the outcome adjusted by a pre-period covariate.
-CREATE AGGREGATE custseg.uplift(treated boolean, outcome float8, covariate float8) (
+CREATE AGGREGATE custseg.uplift_cuped(treated boolean, outcome float8, covariate float8) (
 	SFUNC = custseg.uplift_sums_accum,
 	STYPE = custseg.uplift_sums,
 	FINALFUNC = custseg.uplift_sums_final,

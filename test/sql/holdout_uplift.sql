@@ -172,8 +172,8 @@ SELECT a = b AS forward_backward, a = c AS forward_shuffled,
 FROM (SELECT custseg.uplift(treated, revenue ORDER BY i) AS a,
 			 custseg.uplift(treated, revenue ORDER BY i DESC) AS b,
 			 custseg.uplift(treated, revenue ORDER BY hashint4(i)) AS c,
-			 custseg.uplift(treated, revenue, pre ORDER BY i) AS d,
-			 custseg.uplift(treated, revenue, pre ORDER BY hashint4(i + 1)) AS e
+			 custseg.uplift_cuped(treated, revenue, pre ORDER BY i) AS d,
+			 custseg.uplift_cuped(treated, revenue, pre ORDER BY hashint4(i + 1)) AS e
 	  FROM uplift_order) q;
 DROP TABLE uplift_order;
 
