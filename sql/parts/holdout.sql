@@ -86,6 +86,17 @@ CREATE TYPE custseg.uplift_state (
 	STORAGE = plain
 );
 
+-- 0.1.0's transition and combine functions, for aggregates that users
+-- built over stored states (custseg.uplift itself now uses
+-- custseg.uplift_sums).  Not strict: a NULL treated or outcome is an error.
+CREATE FUNCTION custseg.uplift_accum(custseg.uplift_state, treated boolean, outcome float8)
+RETURNS custseg.uplift_state
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION custseg.uplift_combine(custseg.uplift_state, custseg.uplift_state)
+RETURNS custseg.uplift_state
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
 CREATE FUNCTION custseg.uplift_final(custseg.uplift_state)
 RETURNS custseg.uplift
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

@@ -2,7 +2,7 @@
 -- src/uplift.c, src/power.c,
 -- docs/holdout.md): labels of every function and the SQLSTATE of every error.
 BEGIN;
-SELECT plan(87);
+SELECT plan(89);
 
 -- Labels: IMMUTABLE, PARALLEL SAFE; in_holdout, holdout_hash and the
 -- uplift transition function are not strict (a NULL is an error).
@@ -17,6 +17,8 @@ FROM (VALUES
 	('custseg.holdout_hash(uuid, text)', 'i s f'),
 	('custseg.student_t_cdf(float8, float8)', 'i s t'),
 	('custseg.student_t_quantile(float8, float8)', 'i s t'),
+	('custseg.uplift_accum(custseg.uplift_state, boolean, float8)', 'i s f'),
+	('custseg.uplift_combine(custseg.uplift_state, custseg.uplift_state)', 'i s t'),
 	('custseg.uplift_final(custseg.uplift_state)', 'i s t'),
 	('custseg.uplift_sums_accum(custseg.uplift_sums, boolean, float8)', 'i s f'),
 	('custseg.uplift_sums_accum(custseg.uplift_sums, boolean, float8, text)', 'i s f'),
