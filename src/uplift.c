@@ -8,7 +8,7 @@
  * or 1, Welch's t-test otherwise.  custseg.uplift(treated, outcome,
  * stratum) estimates the lift within each stratum and weights the
  * strata by their sizes, so that holdout shares that differ between strata
- * do not bias it.  custseg.uplift(treated, outcome, covariate) adjusts the
+ * do not bias it.  custseg.uplift_cuped(treated, outcome, covariate) adjusts the
  * outcome by a pre-period covariate (CUPED: y - theta (x - mean x), theta
  * = cov(x, y) / var(x) over all rows), which narrows the interval.
  *

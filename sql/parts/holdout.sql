@@ -86,6 +86,17 @@ CREATE TYPE custseg.uplift_state (
 	STORAGE = plain
 );
 
+-- 0.1.0's transition and combine functions, for aggregates that users
+-- built over stored states (custseg.uplift itself now uses
+-- custseg.uplift_sums).  Not strict: a NULL treated or outcome is an error.
+CREATE FUNCTION custseg.uplift_accum(custseg.uplift_state, treated boolean, outcome float8)
+RETURNS custseg.uplift_state
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION custseg.uplift_combine(custseg.uplift_state, custseg.uplift_state)
+RETURNS custseg.uplift_state
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
 CREATE FUNCTION custseg.uplift_final(custseg.uplift_state)
 RETURNS custseg.uplift
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -157,7 +168,7 @@ CREATE AGGREGATE custseg.uplift(treated boolean, outcome float8, stratum text) (
 );
 
 -- CUPED: the outcome adjusted by a pre-period covariate.
-CREATE AGGREGATE custseg.uplift(treated boolean, outcome float8, covariate float8) (
+CREATE AGGREGATE custseg.uplift_cuped(treated boolean, outcome float8, covariate float8) (
 	SFUNC = custseg.uplift_sums_accum,
 	STYPE = custseg.uplift_sums,
 	FINALFUNC = custseg.uplift_sums_final,

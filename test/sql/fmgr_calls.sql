@@ -213,28 +213,37 @@ SELECT 'custseg.kmeans_choose_k(float8[],integer,integer,integer,integer,boolean
                                ARRAY[false, true, true])::text
 FROM fc_customers;
 
--- uplift: a binary outcome (sums of integers are exact in any order)
+-- uplift: a binary outcome, and revenues (compensated sums rounded once:
+-- the same bits whatever the order in which shard states are combined),
+-- plain, stratified and CUPED
 INSERT INTO fc_agg
 SELECT 'custseg.uplift(boolean,float8)',
        fmgrcall_agg('custseg.uplift(boolean,float8)', shard,
                     customer_id % 3 = 0, ((s).orders > 3)::int::float8),
        custseg.uplift(customer_id % 3 = 0, ((s).orders > 3)::int)::text
-FROM fc_customers;
-
-
--- 0.2.0: the stratified and the CUPED uplift
-INSERT INTO fc_agg
-SELECT 'custseg.uplift(boolean,float8,text)',
-       fmgrcall_agg('custseg.uplift(boolean,float8,text)', shard,
-                    customer_id % 3 = 0, ((s).orders > 3)::int::float8, ((s).orders > 1)::text),
-       custseg.uplift(customer_id % 3 = 0, ((s).orders > 3)::int, ((s).orders > 1)::text)::text
 FROM fc_customers
 UNION ALL
-SELECT 'custseg.uplift(boolean,float8,float8)',
-       fmgrcall_agg('custseg.uplift(boolean,float8,float8)', shard,
-                    customer_id % 3 = 0, ((s).orders > 3)::int::float8, (s).purchase_days::float8),
-       custseg.uplift(customer_id % 3 = 0, ((s).orders > 3)::int, (s).purchase_days::float8)::text
+SELECT 'custseg.uplift(boolean,float8)',
+       fmgrcall_agg('custseg.uplift(boolean,float8)', shard,
+                    customer_id % 3 = 0, (s).revenue::float8),
+       custseg.uplift(customer_id % 3 = 0, (s).revenue)::text
+FROM fc_customers
+UNION ALL
+SELECT 'custseg.uplift(boolean,float8,text)',
+       fmgrcall_agg('custseg.uplift(boolean,float8,text)', shard,
+                    customer_id % 3 = 0, (s).revenue::float8,
+                    CASE WHEN (s).orders > 3 THEN 'many' ELSE 'few' END),
+       custseg.uplift(customer_id % 3 = 0, (s).revenue,
+                      CASE WHEN (s).orders > 3 THEN 'many' ELSE 'few' END)::text
+FROM fc_customers
+UNION ALL
+SELECT 'custseg.uplift_cuped(boolean,float8,float8)',
+       fmgrcall_agg('custseg.uplift_cuped(boolean,float8,float8)', shard,
+                    customer_id % 3 = 0, (s).revenue::float8, (s).orders::float8),
+       custseg.uplift_cuped(customer_id % 3 = 0, (s).revenue, (s).orders)::text
 FROM fc_customers;
+
+
 
 SELECT agg, fmgr = direct AS same, fmgr IS NOT NULL AS has_result FROM fc_agg ORDER BY agg;
 SELECT agg, fmgr, direct FROM fc_agg WHERE fmgr IS DISTINCT FROM direct;

@@ -155,8 +155,27 @@ SELECT s.* FROM pg_temp.show(custseg.uplift_final(
 SELECT s.* FROM pg_temp.show(custseg.uplift_final(
 	'{"binary": false, "treated": [3, 18, 26], "control": [4, 7, 8.75]}')) s;
 \x off
+-- 0.1.0's support functions still merge stored states in an aggregate of
+-- one's own: the two states of the Welch example merged give the Welch
+-- test of their union (treated 3, 5, 10 twice; control 2, 1, 4, 0 twice).
+CREATE AGGREGATE pg_temp.uplift_merge(custseg.uplift_state) (
+	SFUNC = custseg.uplift_combine, STYPE = custseg.uplift_state);
+CREATE AGGREGATE pg_temp.uplift_old(boolean, float8) (
+	SFUNC = custseg.uplift_accum, STYPE = custseg.uplift_state,
+	INITCOND = '{"binary": true, "treated": [0, 0, 0], "control": [0, 0, 0]}');
+SELECT pg_temp.uplift_merge(s)::text, (custseg.uplift_final(pg_temp.uplift_merge(s))).absolute_lift,
+	   custseg.uplift_final(pg_temp.uplift_merge(s)) = (SELECT custseg.uplift(t, o)
+		   FROM (VALUES (true, 3), (true, 5), (true, 10), (false, 2), (false, 1), (false, 4), (false, 0),
+						(true, 3), (true, 5), (true, 10), (false, 2), (false, 1), (false, 4), (false, 0)) v(t, o))
+	   AS same_as_uplift
+FROM (VALUES ('{"binary": false, "treated": [3, 18, 26], "control": [4, 7, 8.75]}'::custseg.uplift_state),
+			 ('{"binary": false, "treated": [3, 18, 26], "control": [4, 7, 8.75]}')) v(s);
+SELECT pg_temp.uplift_old(t, o)::text FROM (VALUES (true, 1), (false, 0), (false, 1)) v(t, o);
 
 -- Support functions outside an aggregate.
+SELECT custseg.uplift_accum('{"binary": true, "treated": [0, 0, 0], "control": [0, 0, 0]}', true, 1);
+SELECT custseg.uplift_combine('{"binary": true, "treated": [0, 0, 0], "control": [0, 0, 0]}',
+							  '{"binary": true, "treated": [0, 0, 0], "control": [0, 0, 0]}');
 SELECT custseg.uplift_sums_accum('{"kind": "plain", "binary": true, "strata": []}', true, 1);
 SELECT custseg.uplift_sums_combine('{"kind": "plain", "binary": true, "strata": []}',
 								   '{"kind": "plain", "binary": true, "strata": []}');
@@ -172,8 +191,8 @@ SELECT a = b AS forward_backward, a = c AS forward_shuffled,
 FROM (SELECT custseg.uplift(treated, revenue ORDER BY i) AS a,
 			 custseg.uplift(treated, revenue ORDER BY i DESC) AS b,
 			 custseg.uplift(treated, revenue ORDER BY hashint4(i)) AS c,
-			 custseg.uplift(treated, revenue, pre ORDER BY i) AS d,
-			 custseg.uplift(treated, revenue, pre ORDER BY hashint4(i + 1)) AS e
+			 custseg.uplift_cuped(treated, revenue, pre ORDER BY i) AS d,
+			 custseg.uplift_cuped(treated, revenue, pre ORDER BY hashint4(i + 1)) AS e
 	  FROM uplift_order) q;
 DROP TABLE uplift_order;
 

@@ -1,4 +1,4 @@
--- custseg.uplift(treated, outcome, covariate): CUPED against values
+-- custseg.uplift_cuped(treated, outcome, covariate): CUPED against values
 -- computed by hand (Python with mpmath, 30 digits), a constant covariate
 -- (the plain estimate), errors, a parallel plan, and how much narrower the
 -- interval is on CDNOW with the calibration revenue as covariate.
@@ -32,7 +32,7 @@ $$;
 CREATE TABLE cuped_rows (treated boolean, outcome float8, pre float8);
 INSERT INTO cuped_rows VALUES (true, 3, 7), (true, 5, 12), (true, 10, 23),
 	(false, 2, 8), (false, 1, 7), (false, 4, 14), (false, 0, 7);
-SELECT s.* FROM (SELECT custseg.uplift(treated, outcome, pre) AS u FROM cuped_rows) q,
+SELECT s.* FROM (SELECT custseg.uplift_cuped(treated, outcome, pre) AS u FROM cuped_rows) q,
 	 pg_temp.show(q.u) s;
 -- The same as the plain estimate of the adjusted outcome.
 SELECT s.* FROM (SELECT custseg.uplift(treated, outcome - 0.528455284552845528 * (pre - 78 / 7.0)) AS u
@@ -43,33 +43,33 @@ SELECT s.* FROM (SELECT custseg.uplift(treated, outcome - 0.528455284552845528 *
 -- for Welch and for 0/1 outcomes.
 \x off
 SELECT a = b AS welch_equal, (b).test
-FROM (SELECT custseg.uplift(treated, outcome) AS a, custseg.uplift(treated, outcome, 42.5) AS b
+FROM (SELECT custseg.uplift(treated, outcome) AS a, custseg.uplift_cuped(treated, outcome, 42.5) AS b
 	  FROM cuped_rows) q;
 SELECT a = b AS z_test_equal, (b).test
 FROM (SELECT custseg.uplift(i % 3 = 0, (hashint4(i) & 1)::int) AS a,
-			 custseg.uplift(i % 3 = 0, (hashint4(i) & 1)::int, 0.1) AS b
+			 custseg.uplift_cuped(i % 3 = 0, (hashint4(i) & 1)::int, 0.1) AS b
 	  FROM generate_series(1, 1000) i) q;
 -- With a covariate that varies, 0/1 outcomes are adjusted like any other
 -- (Welch); a covariate uncorrelated with the outcome (theta exactly 0 here:
 -- the odd and even rows have the same number of ones) changes nothing.
-SELECT (custseg.uplift(i % 3 = 0, (hashint4(i) & 1)::int, i % 7)).test FROM generate_series(1, 1000) i;
+SELECT (custseg.uplift_cuped(i % 3 = 0, (hashint4(i) & 1)::int, i % 7)).test FROM generate_series(1, 1000) i;
 SELECT a = b AS uncorrelated_equal, (b).test
 FROM (SELECT custseg.uplift(i % 3 = 0, (hashint4(i) & 1)::int) AS a,
-			 custseg.uplift(i % 3 = 0, (hashint4(i) & 1)::int, i % 2) AS b
+			 custseg.uplift_cuped(i % 3 = 0, (hashint4(i) & 1)::int, i % 2) AS b
 	  FROM generate_series(1, 1000) i) q;
 
 -- Groups without rows, or with one row: sizes and NULL statistics.
-SELECT (custseg.uplift(t, o, x)).* FROM (VALUES (true, 1.5, 1.0), (true, 2, 2)) v(t, o, x);
-SELECT (custseg.uplift(t, o, x)).* FROM (VALUES (true, 1.5, 1.0), (true, 2, 2), (false, 3, 5)) v(t, o, x);
-SELECT (custseg.uplift(true, 1, 1.0)).* WHERE false;
+SELECT (custseg.uplift_cuped(t, o, x)).* FROM (VALUES (true, 1.5, 1.0), (true, 2, 2)) v(t, o, x);
+SELECT (custseg.uplift_cuped(t, o, x)).* FROM (VALUES (true, 1.5, 1.0), (true, 2, 2), (false, 3, 5)) v(t, o, x);
+SELECT (custseg.uplift_cuped(true, 1, 1.0)).* WHERE false;
 
 -- Bad input.
-SELECT custseg.uplift(true, 1, NULL::float8);
-SELECT custseg.uplift(true, 1, 'NaN'::float8);
-SELECT custseg.uplift(true, 1, '-Infinity'::float8);
-SELECT custseg.uplift(NULL, 1, 1.0);
-SELECT custseg.uplift(true, NULL, 1.0);
-SELECT custseg.uplift(t, o, x) FROM (VALUES (true, 1, 1e200), (true, 2, 1e200), (false, 1, 0), (false, 2, 1)) v(t, o, x);
+SELECT custseg.uplift_cuped(true, 1, NULL::float8);
+SELECT custseg.uplift_cuped(true, 1, 'NaN'::float8);
+SELECT custseg.uplift_cuped(true, 1, '-Infinity'::float8);
+SELECT custseg.uplift_cuped(NULL, 1, 1.0);
+SELECT custseg.uplift_cuped(true, NULL, 1.0);
+SELECT custseg.uplift_cuped(t, o, x) FROM (VALUES (true, 1, 1e200), (true, 2, 1e200), (false, 1, 0), (false, 2, 1)) v(t, o, x);
 SELECT custseg.uplift_sums_accum('{"kind": "cuped", "binary": true, "strata": []}', true, 1, 2.0);
 SELECT '{"kind": "cuped", "binary": false, "strata": [{"name": "", "treated": [1, 5, 5, 5, 0, 25, 0], "control": [0, 0, 0, 0, 0, 0, 0]}]}'::custseg.uplift_sums;
 SELECT '{"kind": "cuped", "binary": false, "strata": [{"name": "", "treated": [1, 5, 5, 5, 0, 25, 0, 2, 3, 2, 0, 4, 0, 10, 0], "control": [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]}]}'::custseg.uplift_sums;
@@ -81,15 +81,15 @@ SELECT i, NOT custseg.in_holdout(i, 'cuped-parallel', 0.2) AS treated,
 	   (hashint4(i) & 1023) / 100.0 AS pre
 FROM generate_series(1, 150000) i;
 ANALYZE cuped_big;
-CREATE TABLE cuped_serial AS SELECT custseg.uplift(treated, revenue, pre) AS u FROM cuped_big;
+CREATE TABLE cuped_serial AS SELECT custseg.uplift_cuped(treated, revenue, pre) AS u FROM cuped_big;
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 EXPLAIN (COSTS OFF)
-SELECT custseg.uplift(treated, revenue, pre) FROM cuped_big;
+SELECT custseg.uplift_cuped(treated, revenue, pre) FROM cuped_big;
 SELECT p.u = s.u AS equal, (s.u).test
-FROM (SELECT custseg.uplift(treated, revenue, pre) AS u FROM cuped_big) p, cuped_serial s;
+FROM (SELECT custseg.uplift_cuped(treated, revenue, pre) AS u FROM cuped_big) p, cuped_serial s;
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
@@ -116,11 +116,11 @@ SELECT outcome, estimate, s.test, s.absolute_lift, s.ci_low, s.ci_high, s.p_valu
 	   round(((q.u).ci_high - (q.u).ci_low)::numeric, 4) AS width
 FROM (SELECT 'revenue' AS outcome, 'plain' AS estimate, custseg.uplift(treated, revenue) AS u FROM cdnow_ab
 	  UNION ALL
-	  SELECT 'revenue', 'CUPED', custseg.uplift(treated, revenue, pre) FROM cdnow_ab
+	  SELECT 'revenue', 'CUPED', custseg.uplift_cuped(treated, revenue, pre) FROM cdnow_ab
 	  UNION ALL
 	  SELECT 'bought', 'plain', custseg.uplift(treated, bought) FROM cdnow_ab
 	  UNION ALL
-	  SELECT 'bought', 'CUPED', custseg.uplift(treated, bought, pre) FROM cdnow_ab) q,
+	  SELECT 'bought', 'CUPED', custseg.uplift_cuped(treated, bought, pre) FROM cdnow_ab) q,
 	 pg_temp.show(q.u) s
 ORDER BY outcome DESC, estimate DESC;
 

@@ -82,6 +82,9 @@ SELECT (custseg.uplift(true, 1, 'a')).* WHERE false;
 
 -- Bad input.
 SELECT custseg.uplift(true, 1, NULL::text);
+-- An integer stratum must be cast to text: never taken for a covariate.
+SELECT custseg.uplift(true, 1, 7);
+SELECT (custseg.uplift(true, 1, 7::text)).test;
 SELECT custseg.uplift(NULL, 1, 'a');
 SELECT custseg.uplift(true, NULL, 'a');
 SELECT custseg.uplift(true, 'NaN', 'a');
@@ -136,7 +139,7 @@ SELECT custseg.uplift_sums_final(pg_temp.plain_state(i % 4 <> 0, i / 7.0)::text:
 	   custseg.uplift_sums_final(pg_temp.strata_state(i % 4 <> 0, i / 7.0, (i % 3)::text)::text::custseg.uplift_sums)
 	   = custseg.uplift(i % 4 <> 0, i / 7.0, (i % 3)::text) AS stratified,
 	   custseg.uplift_sums_final(pg_temp.cuped_state(i % 4 <> 0, i / 7.0, sqrt(i))::text::custseg.uplift_sums)
-	   = custseg.uplift(i % 4 <> 0, i / 7.0, sqrt(i)) AS cuped
+	   = custseg.uplift_cuped(i % 4 <> 0, i / 7.0, sqrt(i)) AS cuped
 FROM generate_series(1, 1000) i;
 
 -- A parallel plan gives the serial result, bit for bit.

@@ -2,7 +2,7 @@
 -- src/uplift.c, src/power.c,
 -- docs/holdout.md): labels of every function and the SQLSTATE of every error.
 BEGIN;
-SELECT plan(87);
+SELECT plan(89);
 
 -- Labels: IMMUTABLE, PARALLEL SAFE; in_holdout, holdout_hash and the
 -- uplift transition function are not strict (a NULL is an error).
@@ -17,6 +17,8 @@ FROM (VALUES
 	('custseg.holdout_hash(uuid, text)', 'i s f'),
 	('custseg.student_t_cdf(float8, float8)', 'i s t'),
 	('custseg.student_t_quantile(float8, float8)', 'i s t'),
+	('custseg.uplift_accum(custseg.uplift_state, boolean, float8)', 'i s f'),
+	('custseg.uplift_combine(custseg.uplift_state, custseg.uplift_state)', 'i s t'),
 	('custseg.uplift_final(custseg.uplift_state)', 'i s t'),
 	('custseg.uplift_sums_accum(custseg.uplift_sums, boolean, float8)', 'i s f'),
 	('custseg.uplift_sums_accum(custseg.uplift_sums, boolean, float8, text)', 'i s f'),
@@ -39,7 +41,7 @@ SELECT is((SELECT format('%s %s %s', a.aggcombinefn, p.proparallel, a.aggtransty
 		  'custseg.uplift_sums_combine s custseg.uplift_sums',
 		  f || ' has a combine function, a real state type (not internal) and is PARALLEL SAFE')
 FROM (VALUES ('custseg.uplift(boolean, float8)'), ('custseg.uplift(boolean, float8, text)'),
-			 ('custseg.uplift(boolean, float8, float8)')) v(f);
+			 ('custseg.uplift_cuped(boolean, float8, float8)')) v(f);
 SELECT is((SELECT prokind FROM pg_proc WHERE oid = 'custseg.holm(float8)'::regprocedure),
 		  'w', 'holm is a window function');
 
@@ -120,9 +122,9 @@ SELECT is((SELECT format('%s %s %s', (u).treated_size, (u).control_size, (u).p_v
 	'1 2 t', 'Welch with one treated row: NULL statistics');
 SELECT throws_ok($$SELECT custseg.uplift(true, 1, NULL::text)$$,
 	'22004', 'stratum must not be NULL', 'NULL stratum');
-SELECT throws_ok($$SELECT custseg.uplift(true, 1, NULL::float8)$$,
+SELECT throws_ok($$SELECT custseg.uplift_cuped(true, 1, NULL::float8)$$,
 	'22004', 'covariate must not be NULL', 'NULL covariate');
-SELECT throws_ok($$SELECT custseg.uplift(true, 1, 'NaN'::float8)$$,
+SELECT throws_ok($$SELECT custseg.uplift_cuped(true, 1, 'NaN'::float8)$$,
 	'22023', 'covariate must not be NaN', 'NaN covariate');
 SELECT throws_ok($$SELECT '{"kind": "plain", "binary": true}'::custseg.uplift_sums$$,
 	'22P02', NULL, 'uplift_sums: truncated');
