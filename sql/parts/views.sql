@@ -487,6 +487,7 @@ AS $$
 DECLARE
 	d jsonb;
 	score_sql text;
+	distributed boolean := false;
 	created regclass;
 BEGIN
 	d := custseg.segment_definition('view', view_name, orders, customer_column, time_column,
@@ -496,6 +497,23 @@ BEGIN
 		score_sql := format('custseg.rfm_score(%L::custseg.rfm_thresholds, c.s)', thresholds);
 	ELSE
 		score_sql := format('custseg.rfm_score(c.s, %s, %L) OVER ()', d ->> 'bins', d ->> 'method');
+		-- On a table distributed by Citus, the window would ship every
+		-- summary to the coordinator: score against the thresholds of a
+		-- subquery instead, whose aggregate runs on the workers (the same
+		-- scores, docs/rfm.md; docs/citus.md).
+		IF EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
+			EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition
+									WHERE logicalrelid = $1 AND partmethod OPERATOR(pg_catalog.<>) ''n'')'
+				INTO distributed USING orders;
+		END IF;
+		IF distributed THEN
+			score_sql := format($sql$custseg.rfm_score((
+				SELECT custseg.rfm_thresholds(t.s, %s, %L)
+				FROM (SELECT custseg.summarize(%s, %s, %s) AS s
+					  FROM %s AS o WHERE o.%I IS NOT NULL GROUP BY o.%I) AS t), c.s)$sql$,
+				d ->> 'bins', d ->> 'method', d ->> 'time_sql', d ->> 'amount_sql', d ->> 'as_of_sql',
+				d ->> 'orders', customer_column, customer_column);
+		END IF;
 	END IF;
 	EXECUTE format($sql$
 		CREATE MATERIALIZED VIEW %I.%I AS
