@@ -66,7 +66,15 @@ SELECT custseg.snapshot_segments('tab_segments') AS recorded;
 SELECT * FROM custseg.segment_transitions('tab_segments', now(), now());
 SELECT segment, customers FROM custseg.segment_report('tab_segments', 1);
 SELECT custseg.segment_view_key('tab_segments');
-SELECT custseg.schedule_refresh('tab_segments', '@hourly');	-- pg_cron is not installed here
+-- pg_cron is not installed here: schedule_refresh takes the segment table
+-- and then asks for pg_cron (the hint names the server's cron.database_name).
+DO $$
+BEGIN
+	PERFORM custseg.schedule_refresh('tab_segments', '@hourly');
+EXCEPTION WHEN object_not_in_prerequisite_state THEN
+	RAISE NOTICE '%', SQLERRM;
+END
+$$;
 
 -- Errors of create_segment_table.
 SELECT custseg.create_segment_table(NULL, 'tab_orders', 'customer_id', 'order_time', 'amount');
