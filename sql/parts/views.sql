@@ -487,6 +487,7 @@ AS $$
 DECLARE
 	d jsonb;
 	score_sql text;
+	distributed boolean := false;
 	created regclass;
 	distributed boolean := false;
 BEGIN
