@@ -252,6 +252,13 @@ pg_source_build() {
 # ok", 16 and later "ok N - NAME" (and "not ok N - NAME").
 run_regress() {
 	local log status
+	# test/modules/fmgrcall (test only, not part of custseg), used by
+	# test/sql/fmgr_calls.sql: calls through fmgr_info without an expression
+	# tree, the way Citus calls functions on its workers.  Rebuilt each time
+	# (it is one small file), so never with objects of another PostgreSQL.
+	make -s -C "$CUSTSEG_ROOT/test/modules/fmgrcall" clean PG_CONFIG="$PGBIN/pg_config" >/dev/null
+	make -s -C "$CUSTSEG_ROOT/test/modules/fmgrcall" WERROR=1 PG_CONFIG="$PGBIN/pg_config" >/dev/null
+	as_root make -s -C "$CUSTSEG_ROOT/test/modules/fmgrcall" install PG_CONFIG="$PGBIN/pg_config" >/dev/null
 	log=$(mktemp)
 	set +e
 	make -s -C "$CUSTSEG_ROOT" installcheck PG_CONFIG="$PGBIN/pg_config" 2>&1 | tee "$log"
