@@ -266,11 +266,24 @@ pg_source_build() {
 # ok", 16 and later "ok N - NAME" (and "not ok N - NAME").
 run_regress() {
 	local log status
+	local fmgrcall=$CUSTSEG_ROOT/test/modules/fmgrcall
 	log=$(mktemp)
 	set +e
 	make -s -C "$CUSTSEG_ROOT" installcheck PG_CONFIG="$PGBIN/pg_config" 2>&1 | tee "$log"
 	status=${PIPESTATUS[0]}
+	# test/modules/fmgrcall (test only, not part of custseg): every custseg
+	# aggregate called through fmgr_info without an expression tree, the way
+	# Citus calls them on its workers.  Rebuilt each time (one small file),
+	# so never with objects of another PostgreSQL.
+	make -s -C "$fmgrcall" clean PG_CONFIG="$PGBIN/pg_config" >/dev/null &&
+		make -s -C "$fmgrcall" WERROR=1 PG_CONFIG="$PGBIN/pg_config" >/dev/null &&
+		as_root make -s -C "$fmgrcall" install PG_CONFIG="$PGBIN/pg_config" >/dev/null &&
+		make -s -C "$fmgrcall" installcheck PG_CONFIG="$PGBIN/pg_config" 2>&1 | tee -a "$log"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 	set -e
+	if [ -f "$fmgrcall/regression.diffs" ]; then
+		head -100 "$fmgrcall/regression.diffs"
+	fi
 	regress_passed=$(grep -cE '\.\.\. ok |^ok [0-9]+ ' "$log" || true)
 	regress_failed=$(grep -cE '\.\.\. FAILED|^not ok [0-9]+ ' "$log" || true)
 	rm -f "$log"

@@ -12,7 +12,7 @@ SET extra_float_digits = 0;
 -- 0, 2, 4 and 6, so that the states of shards 1, 3 and 5, which have no
 -- rows, are NULL when combined.
 CREATE TEMP TABLE fc_raw (line text);
-\copy fc_raw FROM 'test/data/CDNOW_sample.txt'
+\copy fc_raw FROM '../../data/CDNOW_sample.txt'
 CREATE TEMP TABLE fc_orders AS
 SELECT f[2]::int AS customer_id, to_date(f[3], 'YYYYMMDD') AS day, f[5]::numeric AS amount
 FROM (SELECT regexp_split_to_array(trim(line), '\s+') AS f FROM fc_raw) s;
@@ -21,9 +21,9 @@ SELECT customer_id, (customer_id % 4) * 2 AS shard,
        custseg.summarize(day, amount, date '1998-06-30') AS s
 FROM fc_orders GROUP BY customer_id;
 CREATE TEMP TABLE fc_cdnow (id int, x bigint, t_x float8, t float8, zbar float8);
-\copy fc_cdnow FROM 'test/data/cdnow_customers_summary_with_transactions.csv' WITH (FORMAT csv, HEADER)
+\copy fc_cdnow FROM '../../data/cdnow_customers_summary_with_transactions.csv' WITH (FORMAT csv, HEADER)
 CREATE TEMP TABLE fc_donations (x bigint, t_x bigint, n bigint, donors bigint);
-\copy fc_donations FROM 'test/data/donations.csv' WITH (FORMAT csv, HEADER)
+\copy fc_donations FROM '../../data/donations.csv' WITH (FORMAT csv, HEADER)
 
 -- One line per aggregate (regprocedure): run through fmgrcall_agg, equal to
 -- the aggregate run by PostgreSQL?
@@ -253,7 +253,7 @@ SELECT a.aggfnoid::regprocedure AS not_tested
 FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 WHERE p.pronamespace = 'custseg'::regnamespace
   AND a.aggfnoid NOT IN (SELECT agg::regprocedure FROM fc_agg)
-  AND p.proname <> 'summarize';  -- src/summary.c: see the note in docs/citus.md
+  AND p.proname <> 'summarize';  -- not yet: its C function takes types from the expression
 
 -- rfm_score against stored thresholds, both signatures
 CREATE TEMP TABLE fc_t AS
