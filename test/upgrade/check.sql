@@ -35,7 +35,6 @@ UPDATE after SET value = (
 		custseg.kmeans_final(t.kmeans_state)::text = t.kmeans::text,
 		custseg.kmeans_choose_k_final(t.choose_k_state)::text = t.choices::text,
 		custseg.uplift_final(t.uplift_state)::text = t.uplift::text,
-		(SELECT custseg.uplift_final(up.uplift_merge(v)) FROM (VALUES (t.uplift_state), (t.uplift_state)) m(v)),
 		(SELECT pg_temp.fields_01(custseg.bgnbd_final(up.fit_merge(v))::text, 8)
 		 FROM (VALUES (t.xtt_state), (t.xtt_state)) m(v)))
 	FROM up.stored t)

@@ -46,7 +46,7 @@ CREATE AGGREGATE up.kmeans_state(float8[], integer, integer, integer, boolean[])
 CREATE AGGREGATE up.choose_k_state(float8[], integer, integer) (
 	SFUNC = custseg.kmeans_choose_k_accum, STYPE = custseg.kmeans_state,
 	COMBINEFUNC = custseg.kmeans_combine);
--- (0.2.0 replaces the uplift aggregate's state and drops these support
+-- (0.2.0 gives the uplift aggregates a new state and drops these support
 -- functions: an aggregate of them would block the update, so this one is
 -- temporary.)
 CREATE AGGREGATE pg_temp.uplift_state(boolean, float8) (
@@ -87,13 +87,6 @@ SELECT (SELECT custseg.rfm_thresholds(s) FROM up.summaries) AS quantiles,
 	   (SELECT pg_temp.uplift_state(NOT custseg.in_holdout(customer_id, 'spring', 0.3), (s).revenue)
 		FROM up.summaries) AS uplift_state;
 
--- A model as 0.1.0 wrote it: 0.2.0 adds fields at the end of each model
--- type (unit, penalty, start values, information), which read as NULL for
--- a stored model and are filled by a new fit.
-CREATE FUNCTION up.v1(model jsonb) RETURNS text
-LANGUAGE sql IMMUTABLE
-AS $$ SELECT (model - 'unit' - 'penalty' - 'start_values' - 'information')::text $$;
-
 CREATE TABLE up.scores AS
 SELECT customer_id, s, custseg.rfm_score(t.quantiles, s) AS score
 FROM up.summaries, up.stored t;
@@ -119,8 +112,8 @@ CREATE VIEW up.results AS
 SELECT 'stored ' || name AS name, value
 FROM up.stored t, LATERAL (VALUES
 	('quantiles', t.quantiles::text), ('rfm_method', t.rfm_method::text), ('cuts', t.cuts::text),
-	('rfm_state', t.rfm_state::text), ('bgnbd', up.v1(to_jsonb(t.bgnbd))), ('mbgnbd', up.v1(to_jsonb(t.mbgnbd))),
-	('paretonbd', up.v1(to_jsonb(t.paretonbd))), ('gammagamma', up.v1(to_jsonb(t.gammagamma))), ('bgbb', up.v1(to_jsonb(t.bgbb))),
+	('rfm_state', t.rfm_state::text), ('bgnbd', t.bgnbd::text), ('mbgnbd', t.mbgnbd::text),
+	('paretonbd', t.paretonbd::text), ('gammagamma', t.gammagamma::text), ('bgbb', t.bgbb::text),
 	('xtt_state', t.xtt_state::text), ('spend_state', t.spend_state::text),
 	('bgbb_state', t.bgbb_state::text), ('kmeans', t.kmeans::text),
 	('kmeans_state', t.kmeans_state::text), ('choices', t.choices::text),
@@ -144,15 +137,15 @@ UNION ALL
 -- final functions on the stored states give the stored results
 SELECT 'finals', concat_ws(' ',
 	custseg.rfm_thresholds_final(t.rfm_state)::text = t.quantiles::text,
-	up.v1(to_jsonb(custseg.bgnbd_final(t.xtt_state))) = up.v1(to_jsonb(t.bgnbd)),
-	up.v1(to_jsonb(custseg.mbgnbd_final(t.xtt_state))) = up.v1(to_jsonb(t.mbgnbd)),
-	up.v1(to_jsonb(custseg.paretonbd_final(t.xtt_state))) = up.v1(to_jsonb(t.paretonbd)),
-	up.v1(to_jsonb(custseg.gammagamma_final(t.spend_state))) = up.v1(to_jsonb(t.gammagamma)),
-	up.v1(to_jsonb(custseg.bgbb_final(t.bgbb_state))) = up.v1(to_jsonb(t.bgbb)),
+	custseg.bgnbd_final(t.xtt_state)::text = t.bgnbd::text,
+	custseg.mbgnbd_final(t.xtt_state)::text = t.mbgnbd::text,
+	custseg.paretonbd_final(t.xtt_state)::text = t.paretonbd::text,
+	custseg.gammagamma_final(t.spend_state)::text = t.gammagamma::text,
+	custseg.bgbb_final(t.bgbb_state)::text = t.bgbb::text,
 	custseg.kmeans_final(t.kmeans_state)::text = t.kmeans::text,
 	custseg.kmeans_choose_k_final(t.choose_k_state)::text = t.choices::text,
 	custseg.uplift_final(t.uplift_state)::text = t.uplift::text,
-	(SELECT up.v1(to_jsonb(custseg.bgnbd_final(up.fit_merge(v)))) FROM (VALUES (t.xtt_state), (t.xtt_state)) m(v)))
+	(SELECT custseg.bgnbd_final(up.fit_merge(v)) FROM (VALUES (t.xtt_state), (t.xtt_state)) m(v)))
 FROM up.stored t
 UNION ALL
 -- predictions of every model, for every customer
