@@ -489,7 +489,6 @@ DECLARE
 	score_sql text;
 	distributed boolean := false;
 	created regclass;
-	distributed boolean := false;
 BEGIN
 	d := custseg.segment_definition('view', view_name, orders, customer_column, time_column,
 		amount_column, as_of, as_of_unit, thresholds, bins, method, map, purchase_model,
