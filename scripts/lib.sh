@@ -264,6 +264,15 @@ pg_source_build() {
 # sets regress_passed and regress_failed, and prints the first lines of
 # regression.diffs when a test failed.  PostgreSQL 15 prints "test NAME ...
 # ok", 16 and later "ok N - NAME" (and "not ok N - NAME").
+# test/modules/fmgrcall (test only, not part of custseg): calls through
+# fmgr_info without an expression tree, the way Citus calls functions on its
+# workers; used by test/sql/fmgr_calls.sql.  Built and installed into the
+# installation of $PGBIN, like custseg (scripts/test, scripts/regress).
+install_test_modules() {
+	make -s -C "$CUSTSEG_ROOT/test/modules/fmgrcall" WERROR=1 PG_CONFIG="$PGBIN/pg_config" >/dev/null
+	as_root make -s -C "$CUSTSEG_ROOT/test/modules/fmgrcall" install PG_CONFIG="$PGBIN/pg_config" >/dev/null
+}
+
 run_regress() {
 	local log status
 	local fmgrcall=$CUSTSEG_ROOT/test/modules/fmgrcall
