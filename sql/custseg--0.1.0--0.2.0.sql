@@ -536,3 +536,332 @@ BEGIN
 END
 $$;
 
+
+-- A score carries its bins, and a user map may declare its bins (issue 12
+-- item 6): the built-in maps refuse scores on other bins than 5, a declared
+-- map scores on other bins than its own.  Scores and maps of 0.1.0 have
+-- NULL bins: undeclared, checked by their scores alone as before.
+ALTER TYPE custseg.rfm_score ADD ATTRIBUTE bins integer;
+ALTER TABLE custseg.segment_rules ADD COLUMN bins integer;
+ALTER TABLE custseg.segment_rules ADD CONSTRAINT segment_rules_bins_check
+	CHECK (bins BETWEEN 2 AND 10 AND r_max <= bins AND f_max <= bins AND m_max <= bins);
+
+-- custseg.create_segment_view: checks that the map labels scores on the view's
+-- bins (issue 12 item 6), and warns about a BG/NBD model (item 7).
+-- A materialized view of one row per customer: key, the fields of
+-- custseg.customer_summary, the R, F and M scores, the cell and the segment,
+-- with the unique index on the key that REFRESH ... CONCURRENTLY needs.
+-- as_of NULL: the summary describes the moment of each refresh (now(),
+-- LOCALTIMESTAMP or CURRENT_DATE, after the type of the time column), or
+-- with as_of_unit the end of the refresh's minute, hour or day: then a
+-- customer's row changes only when their orders do or the unit ends, and a
+-- concurrent refresh rewrites only those rows.
+-- thresholds NULL: recomputed from all customers at each refresh (bins,
+-- method); otherwise frozen.
+-- purchase_model and spend_model: with both, the columns expected_purchases,
+-- p_alive and clv over clv_horizon, from the models frozen into the view's
+-- query as typed literals.  purchase_model is a record so that calls without
+-- models keep resolving to this one function (typed overloads with the
+-- models as required arguments would make positional calls with untyped
+-- literals ambiguous); its type is checked against clv_models below, the
+-- model types that have custseg.expected_purchases, custseg.p_alive and
+-- custseg.clv.
+CREATE OR REPLACE FUNCTION custseg.create_segment_view(
+	view_name text,
+	orders regclass,
+	customer_column name,
+	time_column name,
+	amount_column name,
+	as_of timestamptz DEFAULT NULL,
+	as_of_unit text DEFAULT NULL,
+	thresholds custseg.rfm_thresholds DEFAULT NULL,
+	bins integer DEFAULT NULL,
+	method text DEFAULT NULL,
+	map text DEFAULT 'rfm',
+	purchase_model record DEFAULT NULL,
+	spend_model custseg.gammagamma DEFAULT NULL,
+	clv_horizon interval DEFAULT '1 year',
+	annual_discount_rate float8 DEFAULT 0.1,
+	margin float8 DEFAULT 1,
+	default_schema name DEFAULT pg_catalog.current_schema())
+RETURNS regclass
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+-- Floats written into the view's query (models, rate, margin) read back
+-- exactly, whatever the caller's setting.
+SET extra_float_digits = 1
+AS $$
+DECLARE
+	parts text[];
+	view_schema text;
+	view_rel text;
+	orders_kind "char";
+	key_type regtype;
+	time_type regtype;
+	amount_type regtype;
+	time_sql text;
+	amount_sql text;
+	as_of_sql text;
+	score_sql text;
+	score_bins integer;
+	summary_fields text[] := ARRAY['first_order', 'last_order', 'orders', 'purchase_days',
+		'revenue', 'avg_order_value', 'recency_days', 'repeat_purchases', 'active_days',
+		'age_days', 'repeat_spend'];
+	field text;
+	fields_sql text := '';
+	-- Purchase model types custseg.<name>: each has a field converged and
+	-- custseg.expected_purchases(model, interval, x, t_x, t),
+	-- custseg.p_alive(model, x, t_x, t) and custseg.clv(model, gammagamma, ...).
+	clv_models text[] := ARRAY['bgnbd', 'mbgnbd', 'paretonbd'];
+	model_type text;
+	model_sql text;
+	spend_sql text;
+	clv_sql text := '';
+	view_columns text[];
+	with_clv boolean;
+	created regclass;
+BEGIN
+	IF num_nulls(view_name, orders, customer_column, time_column, amount_column, map) > 0 THEN
+		RAISE EXCEPTION '% of custseg.create_segment_view must not be NULL',
+			CASE WHEN view_name IS NULL THEN 'view_name' WHEN orders IS NULL THEN 'orders'
+				 WHEN customer_column IS NULL THEN 'customer_column'
+				 WHEN time_column IS NULL THEN 'time_column'
+				 WHEN amount_column IS NULL THEN 'amount_column' ELSE 'map' END
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Only as_of, as_of_unit, thresholds, bins, method, purchase_model and spend_model may be NULL.';
+	END IF;
+
+	-- CLV models: both or neither; the purchase model of a known family;
+	-- neither from a fit that did not converge.  Parameters, horizon,
+	-- discount rate and margin are checked below by custseg.clv itself.
+	-- (num_nulls, not IS NULL: a model with NULL fields is a model, to be
+	-- rejected by custseg.clv, not an absent one.)
+	with_clv := num_nulls(purchase_model, spend_model) < 2;
+	IF NOT with_clv THEN
+		IF clv_horizon IS DISTINCT FROM interval '1 year' OR annual_discount_rate IS DISTINCT FROM 0.1
+		   OR margin IS DISTINCT FROM 1 THEN
+			RAISE EXCEPTION 'clv_horizon, annual_discount_rate and margin need purchase_model and spend_model'
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Pass a purchase model (e.g. from custseg.bgnbd_fit) and a spend model (custseg.gammagamma) to add CLV columns.';
+		END IF;
+	ELSE
+		IF num_nulls(purchase_model, spend_model) > 0 THEN
+			RAISE EXCEPTION '% of custseg.create_segment_view must not be NULL when % is given',
+				CASE WHEN num_nulls(purchase_model) > 0 THEN 'purchase_model' ELSE 'spend_model' END,
+				CASE WHEN num_nulls(purchase_model) > 0 THEN 'spend_model' ELSE 'purchase_model' END
+				USING ERRCODE = 'null_value_not_allowed',
+					  HINT = 'CLV needs both models: a purchase model (e.g. from custseg.bgnbd_fit or custseg.mbgnbd_fit) and a spend model (custseg.gammagamma).';
+		END IF;
+		SELECT t.typname INTO model_type
+		FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+		WHERE t.oid = pg_catalog.pg_typeof(purchase_model) AND n.nspname = 'custseg'
+		  AND t.typname = ANY (clv_models);
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'purchase_model has type %, not a purchase model', pg_catalog.pg_typeof(purchase_model)
+				USING ERRCODE = 'datatype_mismatch',
+					  HINT = format('Pass a model of type %s, e.g. the result of custseg.bgnbd_fit; cast a row: ROW(...)::custseg.bgnbd.',
+									(SELECT pg_catalog.string_agg('custseg.' || m, ' or ') FROM pg_catalog.unnest(clv_models) AS m));
+		END IF;
+		IF purchase_model.converged IS FALSE OR spend_model.converged IS FALSE THEN
+			RAISE EXCEPTION '% did not converge', CASE WHEN purchase_model.converged IS FALSE
+													   THEN 'purchase_model' ELSE 'spend_model' END
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Its parameters are the best point the fit found, not a maximum of the likelihood: refit with more customers who made repeat purchases.';
+		END IF;
+		IF num_nulls(clv_horizon, annual_discount_rate, margin) > 0 THEN
+			RAISE EXCEPTION '% of custseg.create_segment_view must not be NULL',
+				CASE WHEN clv_horizon IS NULL THEN 'clv_horizon'
+					 WHEN annual_discount_rate IS NULL THEN 'annual_discount_rate' ELSE 'margin' END
+				USING ERRCODE = 'null_value_not_allowed',
+					  HINT = 'Leave them out for the defaults: a horizon of 1 year, a discount rate of 0.1 a year and a margin of 1.';
+		END IF;
+		model_sql := format('%L::custseg.%I', purchase_model, model_type);
+		spend_sql := format('%L::custseg.gammagamma', spend_model);
+		-- Checks every parameter, the horizon, the rate and the margin.
+		EXECUTE format('SELECT custseg.clv(%s, %s, 0, 0, 0, 0, $1, $2, $3)', model_sql, spend_sql)
+			USING clv_horizon, annual_discount_rate, margin;
+		clv_sql := format($sql$,
+			   custseg.expected_purchases(%1$s, %3$L::interval, (k.s).repeat_purchases,
+										  (k.s).active_days, (k.s).age_days) AS expected_purchases,
+			   custseg.p_alive(%1$s, (k.s).repeat_purchases, (k.s).active_days,
+							   (k.s).age_days) AS p_alive,
+			   custseg.clv(%1$s, %2$s, (k.s).repeat_purchases, (k.s).active_days,
+						   (k.s).age_days, greatest((k.s).repeat_spend, 0), %3$L::interval,
+						   %4$L::float8, %5$L::float8) AS clv$sql$,
+			model_sql, spend_sql, clv_horizon, annual_discount_rate, margin);
+	END IF;
+
+	-- The view's name: "name" or "schema.name", quoted as in SQL.
+	parts := pg_catalog.parse_ident(view_name);
+	IF pg_catalog.array_length(parts, 1) > 2 THEN
+		RAISE EXCEPTION 'improper view name "%"', view_name
+			USING ERRCODE = 'invalid_name',
+				  HINT = 'Give a view name, optionally qualified by a schema: name or schema.name.';
+	END IF;
+	view_rel := parts[pg_catalog.array_length(parts, 1)];
+	view_schema := CASE WHEN pg_catalog.array_length(parts, 1) = 2 THEN parts[1]
+						ELSE default_schema END;
+	IF view_schema IS NULL THEN
+		RAISE EXCEPTION 'no schema has been selected to create in'
+			USING ERRCODE = 'invalid_schema_name',
+				  HINT = 'Qualify the view name with a schema, or set search_path.';
+	END IF;
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = view_schema) THEN
+		RAISE EXCEPTION 'schema "%" does not exist', view_schema
+			USING ERRCODE = 'invalid_schema_name',
+				  HINT = 'Create the schema first, or qualify the view name with another one.';
+	END IF;
+	IF pg_catalog.octet_length(view_rel) > 63 THEN
+		RAISE EXCEPTION 'view name "%" is too long', view_rel
+			USING ERRCODE = 'name_too_long',
+				  HINT = 'PostgreSQL names have at most 63 bytes.';
+	END IF;
+	IF EXISTS (SELECT FROM pg_catalog.pg_class c
+			   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+			   WHERE n.nspname = view_schema AND c.relname = view_rel) THEN
+		RAISE EXCEPTION 'relation "%.%" already exists', view_schema, view_rel
+			USING ERRCODE = 'duplicate_table',
+				  HINT = 'Drop it first or choose another name: custseg.create_segment_view never replaces a relation.';
+	END IF;
+
+	-- The orders and their columns.
+	SELECT c.relkind INTO orders_kind FROM pg_catalog.pg_class c WHERE c.oid = orders;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'relation with OID % does not exist', orders::oid
+			USING ERRCODE = 'undefined_table',
+				  HINT = 'The relation was dropped.';
+	END IF;
+	IF orders_kind NOT IN ('r', 'p', 'v', 'm', 'f') THEN
+		RAISE EXCEPTION '% is not a table, view, materialized view or foreign table', orders
+			USING ERRCODE = 'wrong_object_type',
+				  HINT = 'Pass the relation that holds one row per order.';
+	END IF;
+	view_columns := summary_fields || ARRAY['r', 'f', 'm', 'cell', 'segment'];
+	IF with_clv THEN
+		view_columns := view_columns || ARRAY['expected_purchases', 'p_alive', 'clv'];
+	END IF;
+	IF customer_column = ANY (view_columns) THEN
+		RAISE EXCEPTION 'customer column "%" has the name of a column of the segment view', customer_column
+			USING ERRCODE = 'duplicate_column',
+				  HINT = 'Rename it in a view over the orders, e.g. SELECT orders AS customer_id, ....';
+	END IF;
+	key_type := custseg.orders_column(orders, customer_column);
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_opclass oc
+				   JOIN pg_catalog.pg_am am ON am.oid = oc.opcmethod
+				   WHERE am.amname = 'btree' AND oc.opcdefault
+					 AND (oc.opcintype = key_type
+						  OR oc.opcintype IN (SELECT castt.casttarget FROM pg_catalog.pg_cast castt
+											  WHERE castt.castsource = key_type AND castt.castmethod = 'b')
+						  OR (oc.opcintype = 'anyenum'::regtype
+							  AND (SELECT typtype FROM pg_catalog.pg_type WHERE oid = key_type) = 'e'))) THEN
+		RAISE EXCEPTION 'column "%" of relation % has type %, which cannot be a unique key', customer_column, orders, key_type
+			USING ERRCODE = 'datatype_mismatch',
+				  HINT = 'Use a customer key with a default btree operator class: bigint, integer, text or uuid, for example.';
+	END IF;
+	time_type := custseg.orders_column(orders, time_column);
+	IF time_type NOT IN ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype) THEN
+		RAISE EXCEPTION 'column "%" of relation % has type %, not a date or time', time_column, orders, time_type
+			USING ERRCODE = 'datatype_mismatch',
+				  HINT = 'Use a date, timestamp or timestamptz column, or a view that casts the order time to one of them.';
+	END IF;
+	amount_type := custseg.orders_column(orders, amount_column);
+	IF amount_type NOT IN ('numeric'::regtype, 'double precision'::regtype, 'real'::regtype,
+						   'integer'::regtype, 'bigint'::regtype, 'smallint'::regtype) THEN
+		RAISE EXCEPTION 'column "%" of relation % has type %, not a number', amount_column, orders, amount_type
+			USING ERRCODE = 'datatype_mismatch',
+				  HINT = 'Use a numeric, double precision, integer or bigint column, or a view that casts the amount to numeric.';
+	END IF;
+	time_sql := format('o.%I::%s', time_column, time_type);
+	amount_sql := format('o.%I::%s', amount_column,
+		CASE amount_type WHEN 'real'::regtype THEN 'double precision'::regtype
+						 WHEN 'smallint'::regtype THEN 'integer'::regtype
+						 ELSE amount_type END);
+
+	-- as_of: fixed, converted to the column's type now, or the time of each
+	-- refresh.
+	IF as_of_unit IS NOT NULL AND (as_of IS NOT NULL OR as_of_unit NOT IN ('minute', 'hour', 'day')
+									OR time_type = 'date'::regtype) THEN
+		RAISE EXCEPTION 'as_of_unit "%" cannot be used here', as_of_unit
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'as_of_unit is ''minute'', ''hour'' or ''day'', for a timestamp or timestamptz column and without a fixed as_of.';
+	END IF;
+	IF as_of IS NULL AND as_of_unit IS NOT NULL THEN
+		as_of_sql := format('(date_trunc(%L, %s) + interval %L)', as_of_unit,
+							CASE time_type WHEN 'timestamp'::regtype THEN 'LOCALTIMESTAMP' ELSE 'now()' END,
+							'1 ' || as_of_unit);
+	ELSIF as_of IS NULL THEN
+		as_of_sql := CASE time_type WHEN 'date'::regtype THEN 'CURRENT_DATE'
+									WHEN 'timestamp'::regtype THEN 'LOCALTIMESTAMP'
+									ELSE 'now()' END;
+	ELSE
+		as_of_sql := CASE time_type WHEN 'date'::regtype THEN format('%L::date', as_of::date)
+									WHEN 'timestamp'::regtype THEN format('%L::timestamp', as_of::timestamp)
+									ELSE format('%L::timestamptz', as_of) END;
+	END IF;
+
+	-- Scores: against frozen thresholds, or against thresholds recomputed
+	-- from all customers at each refresh.  The options are checked now by
+	-- the functions that will use them, with their own errors.
+	IF thresholds IS NOT NULL THEN
+		IF bins IS NOT NULL OR method IS NOT NULL THEN
+			RAISE EXCEPTION 'bins and method cannot be given with thresholds'
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Frozen thresholds carry their own bins and method: pass either thresholds, or bins and method to recompute the thresholds at each refresh.';
+		END IF;
+		score_bins := ((thresholds::text)::jsonb ->> 'bins')::integer;
+		score_sql := format('custseg.rfm_score(%L::custseg.rfm_thresholds, c.s)', thresholds);
+	ELSE
+		bins := coalesce(bins, 5);
+		method := coalesce(method, 'quantile');
+		PERFORM custseg.rfm_thresholds(1.0, 1.0, 1.0, bins, method);
+		score_bins := bins;
+		score_sql := format('custseg.rfm_score(c.s, %s, %L) OVER ()', bins, method);
+	END IF;
+	PERFORM custseg.segment(score_bins, score_bins, score_bins, map);
+	PERFORM custseg.segment(ROW(1, 1, 1, 111, score_bins)::custseg.rfm_score, map);
+
+	FOREACH field IN ARRAY summary_fields LOOP
+		fields_sql := fields_sql || format('(k.s).%I, ', field);
+	END LOOP;
+	EXECUTE format($sql$
+		CREATE MATERIALIZED VIEW %I.%I AS
+		SELECT k.%I, %s(k.score).r, (k.score).f, (k.score).m, (k.score).cell,
+			   custseg.segment(k.score, %L) AS segment%s
+		FROM (SELECT c.%I, c.s, %s AS score
+			  FROM (SELECT o.%I, custseg.summarize(%s, %s, %s) AS s
+					FROM %s AS o
+					WHERE o.%I IS NOT NULL
+					GROUP BY o.%I) AS c
+			  WHERE (c.s).orders IS NOT NULL) AS k$sql$,
+		view_schema, view_rel, customer_column, fields_sql, map, clv_sql,
+		customer_column, score_sql,
+		customer_column, time_sql, amount_sql, as_of_sql,
+		format('%I.%I', (SELECT n.nspname FROM pg_catalog.pg_class c
+						  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+						  WHERE c.oid = orders),
+			   (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = orders)),
+		customer_column, customer_column);
+	created := format('%I.%I', view_schema, view_rel)::regclass;
+	EXECUTE format('CREATE UNIQUE INDEX ON %s (%I)', created, customer_column);
+	EXECUTE format('COMMENT ON MATERIALIZED VIEW %s IS %L', created,
+		format('custseg segment view of %s by %I: as of %s, %s, map %s%s',
+			   orders, customer_column,
+			   coalesce(as_of::text, 'each refresh' || coalesce(format(' (end of its %s)', as_of_unit), '')),
+			   CASE WHEN thresholds IS NULL
+					THEN format('thresholds recomputed at each refresh (%s bins, %s)', bins, method)
+					ELSE format('frozen thresholds %s', thresholds) END,
+			   map,
+			   CASE WHEN with_clv
+					THEN format(', CLV over %s at %s a year, margin %s, from custseg.%s %s and custseg.gammagamma %s',
+								clv_horizon, annual_discount_rate, margin, model_type, purchase_model, spend_model)
+					ELSE '' END));
+	-- BG/NBD never lets a customer without repeat purchases churn.
+	IF with_clv AND model_type = 'bgnbd' THEN
+		RAISE WARNING 'a BG/NBD model gives every customer without repeat purchases p_alive 1'
+			USING DETAIL = 'In BG/NBD a customer can drop out only right after a repeat purchase, so one-time buyers stay alive however long ago they bought, and a segment such as Lost shows a mean p_alive of 1.',
+				  HINT = 'For segment views, fit an MBG/NBD model (custseg.mbgnbd_fit) or a Pareto/NBD model (custseg.paretonbd_fit) instead.';
+	END IF;
+	RETURN created;
+END
+$$;
+

@@ -1,12 +1,14 @@
 
 -- RFM scores: src/rfm.c, docs/rfm.md
 
--- One customer's scores: 1 .. bins in every dimension, higher is better.
+-- One customer's scores: 1 .. bins in every dimension, higher is better,
+-- and the bins of the thresholds that made them (which segment maps check).
 CREATE TYPE custseg.rfm_score AS (
 	r integer,
 	f integer,
 	m integer,
-	cell integer				-- 100 * r + 10 * f + m
+	cell integer,				-- 100 * r + 10 * f + m
+	bins integer
 );
 
 -- Cut points of the three dimensions; text form is JSON, e.g.

@@ -405,6 +405,7 @@ BEGIN
 		score_sql := format('custseg.rfm_score(c.s, %s, %L) OVER ()', bins, method);
 	END IF;
 	PERFORM custseg.segment(score_bins, score_bins, score_bins, map);
+	PERFORM custseg.segment(ROW(1, 1, 1, 111, score_bins)::custseg.rfm_score, map);
 
 	FOREACH field IN ARRAY summary_fields LOOP
 		fields_sql := fields_sql || format('(k.s).%I, ', field);
@@ -441,6 +442,12 @@ BEGIN
 					THEN format(', CLV over %s at %s a year, margin %s, from custseg.%s %s and custseg.gammagamma %s',
 								clv_horizon, annual_discount_rate, margin, model_type, purchase_model, spend_model)
 					ELSE '' END));
+	-- BG/NBD never lets a customer without repeat purchases churn.
+	IF with_clv AND model_type = 'bgnbd' THEN
+		RAISE WARNING 'a BG/NBD model gives every customer without repeat purchases p_alive 1'
+			USING DETAIL = 'In BG/NBD a customer can drop out only right after a repeat purchase, so one-time buyers stay alive however long ago they bought, and a segment such as Lost shows a mean p_alive of 1.',
+				  HINT = 'For segment views, fit an MBG/NBD model (custseg.mbgnbd_fit) or a Pareto/NBD model (custseg.paretonbd_fit) instead.';
+	END IF;
 	RETURN created;
 END
 $$;

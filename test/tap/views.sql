@@ -109,7 +109,7 @@ SELECT is((SELECT count(*) FILTER (WHERE v.clv = custseg.clv(m.mbg, m.gg, v.repe
 		   FROM tap_clv_mbg v, tap_models m), 20::bigint, '... equal to custseg.clv of the MBG/NBD model');
 -- Calls without models resolve as before, also positional with untyped literals.
 SELECT is(custseg.create_segment_view('tap_positional', 'tap_orders', 'customer_id', 'order_time', 'amount',
-									  '2024-06-01', NULL, NULL, 4, 'quantile', 'rfm')::text, 'tap_positional',
+									  '2024-06-01', NULL, NULL, 5, 'quantile', 'rfm')::text, 'tap_positional',
 		  'a positional call with untyped literals resolves without models');
 -- Bad models.
 SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'amount',
