@@ -865,3 +865,139 @@ BEGIN
 END
 $$;
 
+
+-- Readable reports (issue 12 item 16): custseg.segment_report rounds revenue
+-- to 2 decimals and shares to 4 (numeric columns now, hence DROP and
+-- CREATE); custseg.describe(thresholds) lists the range of every score.
+DROP FUNCTION custseg.segment_report(regclass, integer);
+-- Customers and revenue per segment, for sharing: a segment with fewer than
+-- min_size customers is not shown.  The small segments are shown together
+-- in one row (segment NULL) when they have min_size customers together, and
+-- left out otherwise; shares are of the customers and revenue shown, and no
+-- total is shown, so a left-out group cannot be recovered by subtraction.
+-- Rounded for reading: revenue to 2 decimals (summed exactly, as numeric),
+-- shares to 4.
+CREATE FUNCTION custseg.segment_report(view regclass, min_size integer DEFAULT 10)
+RETURNS TABLE (segment text, segments integer, customers bigint, revenue numeric,
+			   customer_share numeric, revenue_share numeric)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	kind "char";
+BEGIN
+	IF view IS NULL OR min_size IS NULL THEN
+		RAISE EXCEPTION '% of custseg.segment_report must not be NULL',
+			CASE WHEN view IS NULL THEN 'view' ELSE 'min_size' END
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass a segment view and the smallest group size that may be shown, e.g. 10.';
+	END IF;
+	IF min_size < 1 THEN
+		RAISE EXCEPTION 'min_size must be at least 1, not %', min_size
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Groups smaller than min_size are suppressed; 10 is a common choice, 1 shows every group.';
+	END IF;
+	SELECT c.relkind INTO kind FROM pg_catalog.pg_class c WHERE c.oid = view;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'relation with OID % does not exist', view::oid
+			USING ERRCODE = 'undefined_table',
+				  HINT = 'The relation was dropped.';
+	END IF;
+	IF kind IS DISTINCT FROM 'm' THEN
+		RAISE EXCEPTION '% is not a materialized view', view
+			USING ERRCODE = 'wrong_object_type',
+				  HINT = 'custseg.segment_report reads a segment view: create one with custseg.create_segment_view.';
+	END IF;
+	PERFORM custseg.orders_column(view, 'segment');
+	PERFORM custseg.orders_column(view, 'revenue');
+	RETURN QUERY EXECUTE format($sql$
+		WITH grouped AS (
+			SELECT v.segment::text AS segment, count(*) AS customers,
+				   sum(v.revenue::numeric) AS revenue
+			FROM %s AS v
+			GROUP BY 1
+		),
+		shown AS (
+			SELECT g.segment, 1 AS segments, g.customers, g.revenue
+			FROM grouped g WHERE g.customers >= $1
+			UNION ALL
+			SELECT NULL, count(*)::integer, sum(g.customers)::bigint, sum(g.revenue)
+			FROM grouped g WHERE g.customers < $1
+			HAVING sum(g.customers) >= $1
+		)
+		SELECT s.segment, s.segments, s.customers, round(s.revenue, 2),
+			   round(s.customers / sum(s.customers) OVER (), 4),
+			   round(s.revenue / nullif(sum(s.revenue) OVER (), 0), 4)
+		FROM shown s
+		ORDER BY s.segment IS NULL, s.customers DESC, s.segment$sql$, view)
+	USING min_size;
+END
+$$;
+
+
+-- Thresholds for reading: per dimension and score, the range of values that
+-- gets the score, the cut points rounded to digits significant digits, or
+-- to more where fewer would make two cut points of a dimension look equal
+-- (at most 15: 31.759999999999998 reads 31.76).  The type keeps the exact
+-- values; the scores use them.
+CREATE FUNCTION custseg.describe(thresholds custseg.rfm_thresholds, digits integer DEFAULT 6)
+RETURNS TABLE (dimension text, score integer, lower numeric, upper numeric, range text)
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	doc jsonb;
+	name text;
+	exact float8[];
+	cuts numeric[];
+	d integer;
+	k integer;
+	b integer;
+	s integer;
+BEGIN
+	IF thresholds IS NULL OR digits IS NULL THEN
+		RAISE EXCEPTION '% of custseg.describe must not be NULL',
+			CASE WHEN thresholds IS NULL THEN 'thresholds' ELSE 'digits' END
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass a custseg.rfm_thresholds value, and the significant digits to show (6 by default).';
+	END IF;
+	IF digits NOT BETWEEN 1 AND 15 THEN
+		RAISE EXCEPTION 'digits must be between 1 and 15, not %', digits
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'A double precision value has 15 significant decimal digits; 6 is the default.';
+	END IF;
+	doc := (thresholds::text)::jsonb;
+	FOREACH name IN ARRAY ARRAY['recency', 'frequency', 'monetary'] LOOP
+		exact := ARRAY(SELECT (c.cut::text)::float8
+					   FROM pg_catalog.jsonb_array_elements(doc -> name) WITH ORDINALITY AS c(cut, i)
+					   ORDER BY c.i);
+		k := pg_catalog.cardinality(exact);
+		-- The fewest digits (from digits on) that keep the cut points apart.
+		d := digits;
+		LOOP
+			cuts := ARRAY(SELECT CASE WHEN x = 0 THEN 0::numeric
+									  ELSE pg_catalog.trim_scale(pg_catalog.round(x::numeric,
+										  d - 1 - pg_catalog.floor(pg_catalog.log(pg_catalog.abs(x::numeric)))::integer)) END
+						  FROM pg_catalog.unnest(exact) WITH ORDINALITY AS u(x, i) ORDER BY u.i);
+			EXIT WHEN d >= 15 OR NOT EXISTS (SELECT FROM pg_catalog.generate_series(1, k - 1) AS j
+											 WHERE cuts[j] >= cuts[j + 1]);
+			d := d + 1;
+		END LOOP;
+		-- Score s, best first; b: the number of cut points at or below its
+		-- values (docs/rfm.md).
+		FOR s IN REVERSE k + 1 .. 1 LOOP
+			b := CASE WHEN name = 'recency' THEN k + 1 - s ELSE s - 1 END;
+			dimension := name;
+			score := s;
+			lower := cuts[b];
+			upper := cuts[b + 1];
+			range := CASE WHEN lower IS NULL AND upper IS NULL THEN 'any value'
+						  WHEN lower IS NULL THEN format('below %s', upper)
+						  WHEN upper IS NULL THEN format('%s or more', lower)
+						  ELSE format('%s to below %s', lower, upper) END;
+			RETURN NEXT;
+		END LOOP;
+	END LOOP;
+END
+$$;
+

@@ -954,9 +954,11 @@ $$;
 -- in one row (segment NULL) when they have min_size customers together, and
 -- left out otherwise; shares are of the customers and revenue shown, and no
 -- total is shown, so a left-out group cannot be recovered by subtraction.
+-- Rounded for reading: revenue to 2 decimals (summed exactly, as numeric),
+-- shares to 4.
 CREATE FUNCTION custseg.segment_report(view regclass, min_size integer DEFAULT 10)
-RETURNS TABLE (segment text, segments integer, customers bigint, revenue double precision,
-			   customer_share double precision, revenue_share double precision)
+RETURNS TABLE (segment text, segments integer, customers bigint, revenue numeric,
+			   customer_share numeric, revenue_share numeric)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -990,7 +992,7 @@ BEGIN
 	RETURN QUERY EXECUTE format($sql$
 		WITH grouped AS (
 			SELECT v.segment::text AS segment, count(*) AS customers,
-				   sum(v.revenue)::double precision AS revenue
+				   sum(v.revenue::numeric) AS revenue
 			FROM %s AS v
 			GROUP BY 1
 		),
@@ -1002,9 +1004,9 @@ BEGIN
 			FROM grouped g WHERE g.customers < $1
 			HAVING sum(g.customers) >= $1
 		)
-		SELECT s.segment, s.segments, s.customers, s.revenue,
-			   s.customers::double precision / sum(s.customers) OVER (),
-			   s.revenue / nullif(sum(s.revenue) OVER (), 0)
+		SELECT s.segment, s.segments, s.customers, round(s.revenue, 2),
+			   round(s.customers / sum(s.customers) OVER (), 4),
+			   round(s.revenue / nullif(sum(s.revenue) OVER (), 0), 4)
 		FROM shown s
 		ORDER BY s.segment IS NULL, s.customers DESC, s.segment$sql$, view)
 	USING min_size;
