@@ -1001,3 +1001,91 @@ BEGIN
 END
 $$;
 
+
+-- custseg.cohort_retention: quarter periods (issue 12 item 15).
+-- Cohorts by the period (month, quarter or week) of the first purchase; for each
+-- cohort and each period since, the share of its customers who bought in
+-- that period.  Periods run to the last period with an order in the table.
+CREATE OR REPLACE FUNCTION custseg.cohort_retention(orders regclass, customer_column name,
+	time_column name, period text DEFAULT 'month', amount_column name DEFAULT NULL)
+RETURNS TABLE (cohort date, period_number integer, customers bigint, active bigint,
+			   retention double precision)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	time_type regtype;
+	amount_type regtype;
+	time_sql text;
+	filter_sql text := '';
+	distance_sql text;
+BEGIN
+	IF num_nulls(orders, customer_column, time_column, period) > 0 THEN
+		RAISE EXCEPTION '% of custseg.cohort_retention must not be NULL',
+			CASE WHEN orders IS NULL THEN 'orders' WHEN customer_column IS NULL THEN 'customer_column'
+				 WHEN time_column IS NULL THEN 'time_column' ELSE 'period' END
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass the orders relation, its customer and time columns, and ''month'', ''quarter'' or ''week''.';
+	END IF;
+	IF period NOT IN ('month', 'quarter', 'week') THEN
+		RAISE EXCEPTION 'unknown cohort period "%"', period
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Use ''month'' (calendar months), ''quarter'' (calendar quarters) or ''week'' (ISO weeks, starting on Monday).';
+	END IF;
+	PERFORM custseg.orders_column(orders, customer_column);
+	time_type := custseg.orders_column(orders, time_column);
+	IF time_type NOT IN ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype) THEN
+		RAISE EXCEPTION 'column "%" of relation % has type %, not a date or time', time_column, orders, time_type
+			USING ERRCODE = 'datatype_mismatch',
+				  HINT = 'Use a date, timestamp or timestamptz column, or a view that casts the order time to one of them.';
+	END IF;
+	-- A date is truncated as a timestamp: its own calendar, not the session's time zone.
+	time_sql := format('o.%I::%s', time_column,
+		CASE time_type WHEN 'date'::regtype THEN 'timestamp'::regtype ELSE time_type END);
+	IF amount_column IS NOT NULL THEN
+		amount_type := custseg.orders_column(orders, amount_column);
+		IF amount_type NOT IN ('numeric'::regtype, 'double precision'::regtype, 'real'::regtype,
+							   'integer'::regtype, 'bigint'::regtype, 'smallint'::regtype) THEN
+			RAISE EXCEPTION 'column "%" of relation % has type %, not a number', amount_column, orders, amount_type
+				USING ERRCODE = 'datatype_mismatch',
+					  HINT = 'Use a numeric, double precision, integer or bigint column, or leave amount_column NULL to count every row as a purchase.';
+		END IF;
+		filter_sql := format(' AND o.%I >= 0', amount_column);
+	END IF;
+	distance_sql := CASE period
+		WHEN 'month' THEN '((extract(year FROM p.period_start) - extract(year FROM f.cohort)) * 12
+							+ extract(month FROM p.period_start) - extract(month FROM f.cohort))::integer'
+		WHEN 'quarter' THEN '((extract(year FROM p.period_start) - extract(year FROM f.cohort)) * 4
+							  + extract(quarter FROM p.period_start) - extract(quarter FROM f.cohort))::integer'
+		ELSE '(p.period_start - f.cohort) / 7' END;
+	RETURN QUERY EXECUTE format($sql$
+		WITH purchase AS (
+			SELECT DISTINCT o.%1$I AS customer, date_trunc(%2$L, %3$s)::date AS period_start
+			FROM %4$s AS o
+			WHERE o.%1$I IS NOT NULL AND o.%5$I IS NOT NULL%6$s
+		),
+		first AS (
+			SELECT p.customer, min(p.period_start) AS cohort
+			FROM purchase p GROUP BY p.customer
+		),
+		activity AS (
+			SELECT f.cohort, %7$s AS period_number, count(*) AS active
+			FROM purchase p JOIN first f ON f.customer = p.customer
+			GROUP BY 1, 2
+		),
+		size AS (
+			SELECT f.cohort, count(*) AS customers FROM first f GROUP BY f.cohort
+		)
+		SELECT s.cohort, n.period_number, s.customers, coalesce(a.active, 0),
+			   coalesce(a.active, 0)::double precision / s.customers
+		FROM size s
+		CROSS JOIN LATERAL generate_series(0,
+			(SELECT %8$s FROM (SELECT max(p.period_start) AS period_start FROM purchase p) AS p,
+							  (SELECT s.cohort) AS f)) AS n(period_number)
+		LEFT JOIN activity a ON a.cohort = s.cohort AND a.period_number = n.period_number
+		ORDER BY 1, 2$sql$,
+		customer_column, period, time_sql, orders, time_column, filter_sql,
+		distance_sql, distance_sql);
+END
+$$;
+

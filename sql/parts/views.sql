@@ -1013,7 +1013,7 @@ BEGIN
 END
 $$;
 
--- Cohorts by the period (month or week) of the first purchase; for each
+-- Cohorts by the period (month, quarter or week) of the first purchase; for each
 -- cohort and each period since, the share of its customers who bought in
 -- that period.  Periods run to the last period with an order in the table.
 CREATE FUNCTION custseg.cohort_retention(orders regclass, customer_column name,
@@ -1035,12 +1035,12 @@ BEGIN
 			CASE WHEN orders IS NULL THEN 'orders' WHEN customer_column IS NULL THEN 'customer_column'
 				 WHEN time_column IS NULL THEN 'time_column' ELSE 'period' END
 			USING ERRCODE = 'null_value_not_allowed',
-				  HINT = 'Pass the orders relation, its customer and time columns, and ''month'' or ''week''.';
+				  HINT = 'Pass the orders relation, its customer and time columns, and ''month'', ''quarter'' or ''week''.';
 	END IF;
-	IF period NOT IN ('month', 'week') THEN
+	IF period NOT IN ('month', 'quarter', 'week') THEN
 		RAISE EXCEPTION 'unknown cohort period "%"', period
 			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'Use ''month'' (calendar months) or ''week'' (ISO weeks, starting on Monday).';
+				  HINT = 'Use ''month'' (calendar months), ''quarter'' (calendar quarters) or ''week'' (ISO weeks, starting on Monday).';
 	END IF;
 	PERFORM custseg.orders_column(orders, customer_column);
 	time_type := custseg.orders_column(orders, time_column);
@@ -1065,6 +1065,8 @@ BEGIN
 	distance_sql := CASE period
 		WHEN 'month' THEN '((extract(year FROM p.period_start) - extract(year FROM f.cohort)) * 12
 							+ extract(month FROM p.period_start) - extract(month FROM f.cohort))::integer'
+		WHEN 'quarter' THEN '((extract(year FROM p.period_start) - extract(year FROM f.cohort)) * 4
+							  + extract(quarter FROM p.period_start) - extract(quarter FROM f.cohort))::integer'
 		ELSE '(p.period_start - f.cohort) / 7' END;
 	RETURN QUERY EXECUTE format($sql$
 		WITH purchase AS (
