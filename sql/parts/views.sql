@@ -191,6 +191,7 @@ DECLARE
 	as_of_sql text;
 	score_sql text;
 	score_bins integer;
+	distributed boolean := false;
 	summary_fields text[] := ARRAY['first_order', 'last_order', 'orders', 'purchase_days',
 		'revenue', 'avg_order_value', 'recency_days', 'repeat_purchases', 'active_days',
 		'age_days', 'repeat_spend'];
@@ -403,6 +404,27 @@ BEGIN
 		PERFORM custseg.rfm_thresholds(1.0, 1.0, 1.0, bins, method);
 		score_bins := bins;
 		score_sql := format('custseg.rfm_score(c.s, %s, %L) OVER ()', bins, method);
+		-- On a table distributed by Citus, the window would ship every
+		-- summary to the coordinator: score against the thresholds of a
+		-- subquery instead, whose aggregate runs on the workers (the same
+		-- scores, docs/rfm.md; docs/citus.md).
+		IF EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
+			EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition
+									WHERE logicalrelid = $1 AND partmethod OPERATOR(pg_catalog.<>) ''n'')'
+				INTO distributed USING orders;
+		END IF;
+		IF distributed THEN
+			score_sql := format($sql$custseg.rfm_score((
+				SELECT custseg.rfm_thresholds(t.s, %s, %L)
+				FROM (SELECT custseg.summarize(%s, %s, %s) AS s
+					  FROM %s AS o WHERE o.%I IS NOT NULL GROUP BY o.%I) AS t), c.s)$sql$,
+				bins, method, time_sql, amount_sql, as_of_sql,
+				format('%I.%I', (SELECT n.nspname FROM pg_catalog.pg_class c
+								  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+								  WHERE c.oid = orders),
+					   (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = orders)),
+				customer_column, customer_column);
+		END IF;
 	END IF;
 	PERFORM custseg.segment(score_bins, score_bins, score_bins, map);
 	PERFORM custseg.segment(ROW(1, 1, 1, 111, score_bins)::custseg.rfm_score, map);
@@ -685,32 +707,40 @@ $$;
 -- its name and its owner's name, which all survive dump and restore (an oid
 -- would not): a relation of the same name owned by another role, created
 -- after the view was dropped, neither reads, writes nor deletes that
--- history.  Schema and name are separate columns of type name, so a
--- relation has exactly one spelling.  A customer key is stored as its text
--- form, whatever the key's type.  Append-only: nobody may update; the
--- owner of a view (and members of the owning role) writes and prunes its
--- history, whoever may read the view may read its history (row level
--- security).  The policies look the view up in pg_class and pg_namespace by
--- schema and name, and test privileges by oid: they hide rows, never raise
--- (to_regclass of a name in a schema one may not use would raise 42501).
+-- history.  view_name is the quoted schema.name, as in 0.1.0, and must equal
+-- view_schema and view_relname quoted (a check constraint), so a relation
+-- has exactly one spelling.  A customer key is stored as its text form,
+-- whatever the key's type.  Append-only: nobody may update; the owner of a
+-- view (and members of the owning role) writes and prunes its history,
+-- whoever may read the view may read its history (row level security).  The
+-- policies look the view up in pg_class and pg_namespace by schema and
+-- name, and test privileges by oid: they hide rows, never raise (to_regclass
+-- of a name in a schema one may not use would raise 42501).  The columns
+-- added in 0.2.0 come last, as ALTER TABLE adds them to a 0.1.0 table.
 CREATE TABLE custseg.segment_snapshots (
-	view_schema	name NOT NULL,
-	view_name	name NOT NULL,
-	view_owner	name NOT NULL,
+	view_name	text NOT NULL,		-- quote_ident(view_schema) || '.' || quote_ident(view_relname)
 	snapshot_at	timestamptz NOT NULL,
 	customers	bigint NOT NULL,
-	PRIMARY KEY (view_schema, view_name, view_owner, snapshot_at)
+	view_schema	name NOT NULL,
+	view_relname name NOT NULL,
+	view_owner	name NOT NULL,
+	PRIMARY KEY (view_name, view_owner, snapshot_at),
+	CONSTRAINT segment_snapshots_view_name_check
+		CHECK (view_name = pg_catalog.quote_ident(view_schema) || '.' || pg_catalog.quote_ident(view_relname))
 );
 
 CREATE TABLE custseg.segment_history (
-	view_schema	name NOT NULL,
-	view_name	name NOT NULL,
-	view_owner	name NOT NULL,
+	view_name	text NOT NULL,
 	snapshot_at	timestamptz NOT NULL,
 	customer_key text NOT NULL,		-- the key's text output
 	segment		text,
 	cell		integer,
-	PRIMARY KEY (view_schema, view_name, view_owner, snapshot_at, customer_key)
+	view_schema	name NOT NULL,
+	view_relname name NOT NULL,
+	view_owner	name NOT NULL,
+	PRIMARY KEY (view_name, view_owner, snapshot_at, customer_key),
+	CONSTRAINT segment_history_view_name_check
+		CHECK (view_name = pg_catalog.quote_ident(view_schema) || '.' || pg_catalog.quote_ident(view_relname))
 );
 
 COMMENT ON TABLE custseg.segment_snapshots IS
@@ -725,64 +755,66 @@ SELECT pg_catalog.pg_extension_config_dump('custseg.segment_history', '');
 ALTER TABLE custseg.segment_snapshots ENABLE ROW LEVEL SECURITY;
 ALTER TABLE custseg.segment_history ENABLE ROW LEVEL SECURITY;
 
+GRANT SELECT, INSERT, DELETE ON custseg.segment_snapshots, custseg.segment_history TO PUBLIC;
+
 -- Readable: the relation of that schema and name exists, is owned by the
--- recorded owner, and the current user may SELECT from it.
+-- recorded owner, and the current user may SELECT from it.  Writable and
+-- deletable: the same relation, and the current user has the privileges of
+-- its owner.
 CREATE POLICY segment_snapshots_read ON custseg.segment_snapshots FOR SELECT
 	USING (EXISTS (SELECT FROM pg_catalog.pg_class c
 				   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 				   WHERE n.nspname = segment_snapshots.view_schema
-					 AND c.relname = segment_snapshots.view_name
+					 AND c.relname = segment_snapshots.view_relname
 					 AND pg_catalog.pg_get_userbyid(c.relowner) = segment_snapshots.view_owner
 					 AND pg_catalog.has_table_privilege(c.oid, 'SELECT')));
--- Writable and deletable: the same relation, and the current user has the
--- privileges of its owner.
 CREATE POLICY segment_snapshots_write ON custseg.segment_snapshots FOR INSERT
 	WITH CHECK (EXISTS (SELECT FROM pg_catalog.pg_class c
 						JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 						WHERE n.nspname = segment_snapshots.view_schema
-						  AND c.relname = segment_snapshots.view_name
+						  AND c.relname = segment_snapshots.view_relname
 						  AND pg_catalog.pg_get_userbyid(c.relowner) = segment_snapshots.view_owner
 						  AND pg_catalog.pg_has_role(c.relowner, 'USAGE')));
 CREATE POLICY segment_snapshots_prune ON custseg.segment_snapshots FOR DELETE
 	USING (EXISTS (SELECT FROM pg_catalog.pg_class c
 				   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 				   WHERE n.nspname = segment_snapshots.view_schema
-					 AND c.relname = segment_snapshots.view_name
+					 AND c.relname = segment_snapshots.view_relname
 					 AND pg_catalog.pg_get_userbyid(c.relowner) = segment_snapshots.view_owner
 					 AND pg_catalog.pg_has_role(c.relowner, 'USAGE')));
 CREATE POLICY segment_history_read ON custseg.segment_history FOR SELECT
 	USING (EXISTS (SELECT FROM pg_catalog.pg_class c
 				   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 				   WHERE n.nspname = segment_history.view_schema
-					 AND c.relname = segment_history.view_name
+					 AND c.relname = segment_history.view_relname
 					 AND pg_catalog.pg_get_userbyid(c.relowner) = segment_history.view_owner
 					 AND pg_catalog.has_table_privilege(c.oid, 'SELECT')));
 CREATE POLICY segment_history_write ON custseg.segment_history FOR INSERT
 	WITH CHECK (EXISTS (SELECT FROM pg_catalog.pg_class c
 						JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 						WHERE n.nspname = segment_history.view_schema
-						  AND c.relname = segment_history.view_name
+						  AND c.relname = segment_history.view_relname
 						  AND pg_catalog.pg_get_userbyid(c.relowner) = segment_history.view_owner
 						  AND pg_catalog.pg_has_role(c.relowner, 'USAGE')));
 CREATE POLICY segment_history_prune ON custseg.segment_history FOR DELETE
 	USING (EXISTS (SELECT FROM pg_catalog.pg_class c
 				   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 				   WHERE n.nspname = segment_history.view_schema
-					 AND c.relname = segment_history.view_name
+					 AND c.relname = segment_history.view_relname
 					 AND pg_catalog.pg_get_userbyid(c.relowner) = segment_history.view_owner
 					 AND pg_catalog.pg_has_role(c.relowner, 'USAGE')));
 
-GRANT SELECT, INSERT, DELETE ON custseg.segment_snapshots, custseg.segment_history TO PUBLIC;
-
--- The history key of a relation: its schema, name and owner's name.
+-- The history key of a relation: its quoted schema.name, schema, name and
+-- owner's name.
 CREATE FUNCTION custseg.history_key(rel regclass,
-	OUT view_schema name, OUT view_name name, OUT view_owner name)
+	OUT view_name text, OUT view_schema name, OUT view_relname name, OUT view_owner name)
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	SELECT n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner)
-	INTO view_schema, view_name, view_owner
+	SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),
+		   n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner)
+	INTO view_name, view_schema, view_relname, view_owner
 	FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 	WHERE c.oid = rel;
 	IF NOT FOUND THEN
@@ -832,8 +864,8 @@ BEGIN
 	END IF;
 	hk := custseg.history_key(view);
 	IF EXISTS (SELECT FROM custseg.segment_snapshots s
-			   WHERE s.view_schema = hk.view_schema AND s.view_name = hk.view_name
-				 AND s.view_owner = hk.view_owner AND s.snapshot_at = stamp) THEN
+			   WHERE s.view_name = hk.view_name AND s.view_owner = hk.view_owner
+				 AND s.snapshot_at = stamp) THEN
 		IF as_of IS NULL THEN
 			RAISE EXCEPTION 'a snapshot of % was taken in this transaction already', view
 				USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -843,14 +875,15 @@ BEGIN
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'Take one snapshot per as_of; custseg.prune_segment_history deletes old ones.';
 	END IF;
-	EXECUTE format('INSERT INTO custseg.segment_history (view_schema, view_name, view_owner, snapshot_at,
-														 customer_key, segment, cell)
-					SELECT $1, $2, $3, $4, v.%I::text, v.segment::text, v.cell::integer
-					FROM %I.%I AS v', key, hk.view_schema, hk.view_name)
-		USING hk.view_schema, hk.view_name, hk.view_owner, stamp;
+	EXECUTE format('INSERT INTO custseg.segment_history (view_name, snapshot_at, customer_key, segment,
+														 cell, view_schema, view_relname, view_owner)
+					SELECT $1, $2, v.%I::text, v.segment::text, v.cell::integer, $3, $4, $5
+					FROM %s AS v', key, hk.view_name)
+		USING hk.view_name, stamp, hk.view_schema, hk.view_relname, hk.view_owner;
 	GET DIAGNOSTICS recorded = ROW_COUNT;
-	INSERT INTO custseg.segment_snapshots (view_schema, view_name, view_owner, snapshot_at, customers)
-	VALUES (hk.view_schema, hk.view_name, hk.view_owner, stamp, recorded);
+	INSERT INTO custseg.segment_snapshots (view_name, snapshot_at, customers, view_schema,
+										   view_relname, view_owner)
+	VALUES (hk.view_name, stamp, recorded, hk.view_schema, hk.view_relname, hk.view_owner);
 	RETURN recorded;
 END
 $$;
@@ -884,11 +917,9 @@ BEGIN
 				  HINT = 'Only the owner of a view prunes its history.';
 	END IF;
 	DELETE FROM custseg.segment_history h
-	WHERE h.view_schema = hk.view_schema AND h.view_name = hk.view_name
-	  AND h.view_owner = hk.view_owner AND h.snapshot_at < pg_catalog.now() - keep;
+	WHERE h.view_name = hk.view_name AND h.view_owner = hk.view_owner AND h.snapshot_at < pg_catalog.now() - keep;
 	DELETE FROM custseg.segment_snapshots s
-	WHERE s.view_schema = hk.view_schema AND s.view_name = hk.view_name
-	  AND s.view_owner = hk.view_owner AND s.snapshot_at < pg_catalog.now() - keep;
+	WHERE s.view_name = hk.view_name AND s.view_owner = hk.view_owner AND s.snapshot_at < pg_catalog.now() - keep;
 	GET DIAGNOSTICS pruned = ROW_COUNT;
 	RETURN pruned;
 END
@@ -923,26 +954,24 @@ BEGIN
 				  HINT = 'The history of a view is readable by those who may read the view.';
 	END IF;
 	SELECT max(s.snapshot_at) INTO from_at FROM custseg.segment_snapshots s
-	WHERE s.view_schema = hk.view_schema AND s.view_name = hk.view_name
-	  AND s.view_owner = hk.view_owner AND s.snapshot_at <= from_snapshot;
+	WHERE s.view_name = hk.view_name AND s.view_owner = hk.view_owner AND s.snapshot_at <= from_snapshot;
 	SELECT max(s.snapshot_at) INTO to_at FROM custseg.segment_snapshots s
-	WHERE s.view_schema = hk.view_schema AND s.view_name = hk.view_name
-	  AND s.view_owner = hk.view_owner AND s.snapshot_at <= to_snapshot;
+	WHERE s.view_name = hk.view_name AND s.view_owner = hk.view_owner AND s.snapshot_at <= to_snapshot;
 	IF from_at IS NULL OR to_at IS NULL THEN
 		RAISE EXCEPTION 'no snapshot of % at or before %', view,
 			CASE WHEN from_at IS NULL THEN from_snapshot ELSE to_snapshot END
 			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = format('The snapshots are listed by SELECT snapshot_at FROM custseg.segment_snapshots WHERE view_schema = %L AND view_name = %L.',
-								hk.view_schema, hk.view_name);
+				  HINT = format('The snapshots are listed by SELECT snapshot_at FROM custseg.segment_snapshots WHERE view_name = %L AND view_owner = %L.',
+								hk.view_name, hk.view_owner);
 	END IF;
 	RETURN QUERY
 		SELECT a.segment, b.segment, count(*)
 		FROM (SELECT h.customer_key, h.segment FROM custseg.segment_history h
-			  WHERE h.view_schema = hk.view_schema AND h.view_name = hk.view_name
-				AND h.view_owner = hk.view_owner AND h.snapshot_at = from_at) AS a
+			  WHERE h.view_name = hk.view_name AND h.view_owner = hk.view_owner
+				AND h.snapshot_at = from_at) AS a
 		FULL JOIN (SELECT h.customer_key, h.segment FROM custseg.segment_history h
-				   WHERE h.view_schema = hk.view_schema AND h.view_name = hk.view_name
-					 AND h.view_owner = hk.view_owner AND h.snapshot_at = to_at) AS b
+				   WHERE h.view_name = hk.view_name AND h.view_owner = hk.view_owner
+					 AND h.snapshot_at = to_at) AS b
 			ON a.customer_key = b.customer_key
 		GROUP BY a.segment, b.segment
 		ORDER BY a.segment NULLS FIRST, b.segment NULLS FIRST;
@@ -955,10 +984,11 @@ $$;
 -- left out otherwise; shares are of the customers and revenue shown, and no
 -- total is shown, so a left-out group cannot be recovered by subtraction.
 -- Rounded for reading: revenue to 2 decimals (summed exactly, as numeric),
--- shares to 4.
+-- shares to 4; double precision as in 0.1.0 (views over the report keep
+-- working), which prints the rounded values as they are.
 CREATE FUNCTION custseg.segment_report(view regclass, min_size integer DEFAULT 10)
-RETURNS TABLE (segment text, segments integer, customers bigint, revenue numeric,
-			   customer_share numeric, revenue_share numeric)
+RETURNS TABLE (segment text, segments integer, customers bigint, revenue double precision,
+			   customer_share double precision, revenue_share double precision)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1004,9 +1034,9 @@ BEGIN
 			FROM grouped g WHERE g.customers < $1
 			HAVING sum(g.customers) >= $1
 		)
-		SELECT s.segment, s.segments, s.customers, round(s.revenue, 2),
-			   round(s.customers / sum(s.customers) OVER (), 4),
-			   round(s.revenue / nullif(sum(s.revenue) OVER (), 0), 4)
+		SELECT s.segment, s.segments, s.customers, round(s.revenue, 2)::double precision,
+			   round(s.customers / sum(s.customers) OVER (), 4)::double precision,
+			   round(s.revenue / nullif(sum(s.revenue) OVER (), 0), 4)::double precision
 		FROM shown s
 		ORDER BY s.segment IS NULL, s.customers DESC, s.segment$sql$, view)
 	USING min_size;

@@ -32,7 +32,7 @@ SELECT customer, orders, segment, cell FROM views_hist ORDER BY 1;
 
 SELECT custseg.snapshot_segments('views_hist');
 SELECT min(snapshot_at) AS first_snapshot FROM custseg.segment_snapshots
-WHERE view_schema = 'public' AND view_name = 'views_hist' \gset
+WHERE view_name = 'public.views_hist' \gset
 
 -- a buys twice more (now Frequent), d's orders are deleted (d leaves), e
 -- arrives with one order.
@@ -45,7 +45,7 @@ SELECT customer, orders, segment FROM views_hist ORDER BY 1;
 
 -- Two snapshots of 4 customers each.
 -- Each keyed by the view's schema, name and owner.
-SELECT view_schema, view_name, view_owner = current_user AS owner, customers,
+SELECT view_name, view_schema, view_relname, view_owner = current_user AS owner, customers,
 	   snapshot_at = :'first_snapshot' AS first
 FROM custseg.segment_snapshots ORDER BY snapshot_at;
 SELECT customer_key, segment, cell, snapshot_at = :'first_snapshot' AS first
@@ -103,7 +103,7 @@ SELECT custseg.create_segment_view('views_fill', 'views_fill_orders', 'customer'
 										 ARRAY[10, 20, 30, 40]::float8[])) IS NOT NULL AS created;
 SELECT custseg.snapshot_segments('views_fill', as_of => '2024-02-01');
 SELECT snapshot_at, customers FROM custseg.segment_snapshots
-WHERE view_schema = 'public' AND view_name = 'views_fill' ORDER BY 1;
+WHERE view_name = 'public.views_fill' ORDER BY 1;
 -- On 2024-01-04 at noon a and b had 1 order, c and d 2 (all Occasional), e none.
 SELECT * FROM custseg.segment_transitions('views_fill', '2024-01-04 12:00', '2024-02-01');
 -- Bad as_of: taken already, in the future, infinite.

@@ -26,7 +26,7 @@ SELECT custseg.create_segment_view('views_shared.segs', 'views_alice.orders', 'c
 	as_of => '2024-06-01')::text AS shared_view;
 SELECT custseg.snapshot_segments('views_alice.segs', '2024-06-01') AS private_snapshot,
 	   custseg.snapshot_segments('views_shared.segs', '2024-06-01') AS shared_snapshot;
-SELECT view_schema, view_name, view_owner, customers FROM custseg.segment_snapshots ORDER BY 1, 2;
+SELECT view_name, view_schema, view_relname, view_owner, customers FROM custseg.segment_snapshots ORDER BY 1;
 RESET ROLE;
 
 -- Mallory may not use schema views_alice: reading the history hides Alice's
@@ -46,37 +46,42 @@ CREATE MATERIALIZED VIEW views_shared.segs AS
 SELECT c AS customer, 'Forged'::text AS segment, 111 AS cell FROM generate_series(1, 3) c;
 CREATE UNIQUE INDEX ON views_shared.segs (customer);
 -- Nothing of Alice's is readable through the new relation ...
-SELECT count(*) AS history FROM custseg.segment_history WHERE view_schema = 'views_shared';
+SELECT count(*) AS history FROM custseg.segment_history WHERE view_name = 'views_shared.segs';
 SELECT * FROM custseg.segment_transitions('views_shared.segs', '2024-06-01', '2024-06-01');
 -- ... nor writable under Alice's name ...
-INSERT INTO custseg.segment_history VALUES ('views_shared', 'segs', 'regress_custseg_alice', '2024-06-01', '999', 'Forged', 111);
-INSERT INTO custseg.segment_snapshots VALUES ('views_shared', 'segs', 'regress_custseg_alice', '2024-07-01', 1);
+INSERT INTO custseg.segment_history VALUES ('views_shared.segs', '2024-06-01', '999', 'Forged', 111, 'views_shared', 'segs', 'regress_custseg_alice');
+INSERT INTO custseg.segment_snapshots VALUES ('views_shared.segs', '2024-07-01', 1, 'views_shared', 'segs', 'regress_custseg_alice');
 -- ... nor deletable.
 DELETE FROM custseg.segment_history;
 DELETE FROM custseg.segment_snapshots;
 -- Its own history is its own: rows under its name, read back by it alone.
 SELECT custseg.snapshot_segments('views_shared.segs', '2024-06-01') AS mallory_snapshot;
-INSERT INTO custseg.segment_history VALUES ('views_shared', 'segs', 'regress_custseg_mallory', '2024-06-01', '999', 'Forged', 111);
+INSERT INTO custseg.segment_history VALUES ('views_shared.segs', '2024-06-01', '999', 'Forged', 111, 'views_shared', 'segs', 'regress_custseg_mallory');
 SELECT view_owner, count(*) FROM custseg.segment_history GROUP BY 1;
--- Other spellings of a name reach no relation: rows under them are refused.
-INSERT INTO custseg.segment_history VALUES ('views_shared', 'SEGS', 'regress_custseg_mallory', now(), '1', 'X', 111);
-INSERT INTO custseg.segment_history VALUES ('VIEWS_SHARED', 'segs', 'regress_custseg_mallory', now(), '1', 'X', 111);
-INSERT INTO custseg.segment_history VALUES ('pg_temp', 'segs', 'regress_custseg_mallory', now(), '1', 'X', 111);
-INSERT INTO custseg.segment_history VALUES ('', 'views_shared.segs', 'regress_custseg_mallory', now(), '1', 'X', 111);
-INSERT INTO custseg.segment_history VALUES (NULL, 'segs', 'regress_custseg_mallory', now(), '1', 'X', 111);
+-- Other spellings of a name: view_name must be the schema and name quoted
+-- (rows for its own relation spelled otherwise are refused), and a schema
+-- and name that reach no relation are refused too.
+INSERT INTO custseg.segment_history VALUES ('segs', now(), '1', 'X', 111, 'views_shared', 'segs', 'regress_custseg_mallory');
+INSERT INTO custseg.segment_history VALUES ('VIEWS_SHARED.SEGS', now(), '1', 'X', 111, 'views_shared', 'segs', 'regress_custseg_mallory');
+INSERT INTO custseg.segment_history VALUES ('"views_shared"."segs"', now(), '1', 'X', 111, 'views_shared', 'segs', 'regress_custseg_mallory');
+INSERT INTO custseg.segment_history VALUES ('views_shared.SEGS', now(), '1', 'X', 111, 'views_shared', 'SEGS', 'regress_custseg_mallory');
+INSERT INTO custseg.segment_history VALUES ('VIEWS_SHARED.segs', now(), '1', 'X', 111, 'VIEWS_SHARED', 'segs', 'regress_custseg_mallory');
+INSERT INTO custseg.segment_history VALUES ('pg_temp.segs', now(), '1', 'X', 111, 'pg_temp', 'segs', 'regress_custseg_mallory');
+INSERT INTO custseg.segment_history VALUES ('"".segs', now(), '1', 'X', 111, '', 'segs', 'regress_custseg_mallory');
+INSERT INTO custseg.segment_history VALUES (NULL, now(), '1', 'X', 111, NULL, 'segs', 'regress_custseg_mallory');
 -- Updates are refused to everyone.
 UPDATE custseg.segment_history SET segment = 'X';
 RESET ROLE;
 
 -- Alice's history is intact (the superuser sees every row).
-SELECT view_schema, view_name, view_owner, count(*) FROM custseg.segment_history GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
-SELECT view_schema, view_name, view_owner, customers FROM custseg.segment_snapshots ORDER BY 1, 2, 3;
+SELECT view_name, view_owner, count(*) FROM custseg.segment_history GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT view_name, view_owner, customers FROM custseg.segment_snapshots ORDER BY 1, 2;
 
 -- A reader Alice grants SELECT on her private view reads its history, even
 -- without USAGE on its schema; Mallory's relation keeps its own.
 GRANT SELECT ON views_alice.segs TO regress_custseg_mallory;
 SET ROLE regress_custseg_mallory;
-SELECT view_schema, view_name, view_owner, count(*) FROM custseg.segment_history GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
+SELECT view_name, view_owner, count(*) FROM custseg.segment_history GROUP BY 1, 2 ORDER BY 1, 2;
 RESET ROLE;
 
 -- When Alice's view changes owner, its history stays with the owner who

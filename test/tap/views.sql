@@ -39,10 +39,10 @@ SELECT ok(NOT EXISTS (SELECT FROM pg_depend d
 		  'custseg requires no other extension (pg_cron is optional)');
 
 -- History tables: primary keys, kept by pg_dump, row level security on.
-SELECT col_is_pk('custseg', 'segment_history', ARRAY['view_schema', 'view_name', 'view_owner', 'snapshot_at', 'customer_key'],
-				 'segment_history key is (view_schema, view_name, view_owner, snapshot_at, customer_key)');
-SELECT col_is_pk('custseg', 'segment_snapshots', ARRAY['view_schema', 'view_name', 'view_owner', 'snapshot_at'],
-				 'segment_snapshots key is (view_schema, view_name, view_owner, snapshot_at)');
+SELECT col_is_pk('custseg', 'segment_history', ARRAY['view_name', 'view_owner', 'snapshot_at', 'customer_key'],
+				 'segment_history key is (view_name, view_owner, snapshot_at, customer_key)');
+SELECT col_is_pk('custseg', 'segment_snapshots', ARRAY['view_name', 'view_owner', 'snapshot_at'],
+				 'segment_snapshots key is (view_name, view_owner, snapshot_at)');
 SELECT ok((SELECT 'custseg.segment_history'::regclass = ANY (extconfig)
 				  AND 'custseg.segment_snapshots'::regclass = ANY (extconfig)
 		   FROM pg_extension WHERE extname = 'custseg'), 'pg_dump keeps the history');
@@ -220,7 +220,7 @@ SELECT throws_ok($$SELECT custseg.unschedule_refresh(NULL)$$,
 
 -- History.
 SELECT is(custseg.snapshot_segments('tap_segments'), 20::bigint, 'a snapshot of 20 customers');
-SELECT is((SELECT count(*) FROM custseg.segment_history WHERE view_schema = 'public' AND view_name = 'tap_segments'),
+SELECT is((SELECT count(*) FROM custseg.segment_history WHERE view_name = 'public.tap_segments'),
 		  20::bigint, '20 rows of history');
 SELECT throws_ok($$SELECT custseg.snapshot_segments('tap_segments')$$,
 	'55000', 'a snapshot of public.tap_segments was taken in this transaction already', 'snapshot: twice in a transaction');
@@ -286,16 +286,16 @@ SELECT throws_ok($$SELECT custseg.prune_segment_history('public.tap_segments', '
 	'42501', 'must be owner of materialized view public.tap_segments', 'prune: not the owner');
 SELECT throws_ok($$SELECT * FROM custseg.segment_transitions('public.tap_segments', now(), now())$$,
 	'42501', 'permission denied for materialized view public.tap_segments', 'transitions: may not read the view');
-SELECT throws_ok($$INSERT INTO custseg.segment_history VALUES ('public', 'tap_segments', pg_get_userbyid((SELECT relowner FROM pg_class WHERE relname = 'tap_segments')), now(), '999', 'Forged', 555)$$,
+SELECT throws_ok($$INSERT INTO custseg.segment_history VALUES ('public.tap_segments', now(), '999', 'Forged', 555, 'public', 'tap_segments', pg_get_userbyid((SELECT relowner FROM pg_class WHERE relname = 'tap_segments')))$$,
 	'42501', 'new row violates row-level security policy for table "segment_history"', 'history: no forged rows');
-SELECT throws_ok($$INSERT INTO custseg.segment_snapshots VALUES ('public', 'tap_segments', pg_get_userbyid((SELECT relowner FROM pg_class WHERE relname = 'tap_segments')), now(), 1)$$,
+SELECT throws_ok($$INSERT INTO custseg.segment_snapshots VALUES ('public.tap_segments', now(), 1, 'public', 'tap_segments', pg_get_userbyid((SELECT relowner FROM pg_class WHERE relname = 'tap_segments')))$$,
 	'42501', 'new row violates row-level security policy for table "segment_snapshots"', 'snapshots: no forged rows');
 SELECT throws_ok($$UPDATE custseg.segment_history SET segment = 'X'$$,
 	'42501', 'permission denied for table segment_history', 'history: no updates');
 SELECT is((SELECT count(*) FROM custseg.segment_history), 0::bigint, 'history of an unreadable view is hidden');
 SELECT lives_ok($$DELETE FROM custseg.segment_history$$, 'a DELETE by another role runs');
 RESET ROLE;
-SELECT is((SELECT count(*) FROM custseg.segment_history WHERE view_schema = 'public' AND view_name = 'tap_segments'),
+SELECT is((SELECT count(*) FROM custseg.segment_history WHERE view_name = 'public.tap_segments'),
 		  20::bigint, '... and deletes nothing of views it does not own');
 GRANT SELECT ON tap_segments TO custseg_views_other;
 GRANT SELECT ON tap_orders TO custseg_views_other;
@@ -320,8 +320,8 @@ SELECT is(custseg.relation_name('pg_catalog.pg_class'::regclass), 'pg_catalog.pg
 SELECT throws_ok($$SELECT custseg.relation_name(4294967295::oid::regclass, 'Gone.')$$, '42P01',
 	'relation with OID 4294967295 does not exist', 'relation_name: a dropped relation');
 SELECT is(custseg.relation_name(NULL), NULL, 'relation_name: NULL in, NULL out (STRICT)');
-SELECT is((SELECT format('%s %s %s', view_schema, view_name, view_owner) FROM custseg.history_key('pg_catalog.pg_class'::regclass)),
-	'pg_catalog pg_class ' || pg_get_userbyid(10), 'history_key: schema, name and owner');
+SELECT is((SELECT format('%s %s %s %s', view_name, view_schema, view_relname, view_owner) FROM custseg.history_key('pg_catalog.pg_class'::regclass)),
+	'pg_catalog.pg_class pg_catalog pg_class ' || pg_get_userbyid(10), 'history_key: quoted name, schema, name and owner');
 SELECT throws_ok($$SELECT custseg.history_key(4294967295::oid::regclass)$$, '42P01',
 	'relation with OID 4294967295 does not exist', 'history_key: a dropped relation');
 SELECT throws_ok($$SELECT custseg.require_pg_cron()$$, '55000',
