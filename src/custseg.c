@@ -70,6 +70,22 @@ custseg_row_fields(HeapTupleHeader row, int n, const int *attnums,
 }
 
 
+/*
+ * custseg_row_natts: the number of fields of a composite value's row type
+ * (dropped fields included).
+ */
+int
+custseg_row_natts(HeapTupleHeader row)
+{
+	TypeCacheEntry *type = lookup_type_cache(HeapTupleHeaderGetTypeId(row),
+											 TYPECACHE_TUPDESC);
+
+	if (type->tupDesc == NULL)
+		elog(ERROR, "type %u is not a row type", HeapTupleHeaderGetTypeId(row));
+	return type->tupDesc->natts;
+}
+
+
 /* ----------------------------------------------------------------
  *		JSON text forms of the state types (see custseg.h)
  * ----------------------------------------------------------------

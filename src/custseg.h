@@ -79,6 +79,8 @@ custseg_check_bins(int bins)
 extern TupleDesc custseg_result_desc(FunctionCallInfo fcinfo);
 extern void custseg_row_fields(HeapTupleHeader row, int n, const int *attnums,
 							   Datum *values, bool *isnull);
+/* custseg_row_natts: the number of fields of a composite value's row type. */
+extern int custseg_row_natts(HeapTupleHeader row);
 
 /*
  * The RFM values of a custseg.customer_summary datum (summary.c): its

@@ -693,12 +693,13 @@ rfm_cuts_below(const float8 *cuts, int ncuts, float8 v)
 	return b;
 }
 
-/* The custseg.rfm_score of checked values v, as a composite datum. */
+/* The custseg.rfm_score of checked values v, as a composite datum, with t's bins. */
 static Datum
 rfm_score_datum(FunctionCallInfo fcinfo, const RfmThresholds *t, const float8 *v)
 {
-	Datum		values[4];
-	bool		nulls[4] = {false, false, false, false};
+	TupleDesc	desc = custseg_result_desc(fcinfo);
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
 	int			r,
 				f,
 				m;
@@ -710,7 +711,11 @@ rfm_score_datum(FunctionCallInfo fcinfo, const RfmThresholds *t, const float8 *v
 	values[1] = Int32GetDatum(f);
 	values[2] = Int32GetDatum(m);
 	values[3] = Int32GetDatum(100 * r + 10 * f + m);
-	return HeapTupleGetDatum(heap_form_tuple(custseg_result_desc(fcinfo), values, nulls));
+	/* bins: the fifth field, absent from the row type of custseg 0.1.0 */
+	values[4] = Int32GetDatum(t->bins);
+	if (desc->natts > 5)
+		elog(ERROR, "custseg.rfm_score has %d fields, not 5", desc->natts);
+	return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
 }
 
 /* One customer's scores against stored thresholds. */

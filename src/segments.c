@@ -183,6 +183,8 @@ typedef struct SegmentMap
 	int			namelen;
 	bool		builtin;
 	int			maxscore;		/* 5 for built-in maps, else 10 */
+	int			bins;			/* declared bins: 5 for built-in maps, 0 for a
+								 * user map that declares none */
 	int			nrules;
 	SegmentRule *rules;			/* in priority order */
 	int32		winner[SEGMENT_CELLS];	/* rule index per cell, -1: Others */
@@ -264,6 +266,7 @@ segment_map_new(const char *name, int namelen, bool builtin, int nrules)
 	map->namelen = namelen;
 	map->builtin = builtin;
 	map->maxscore = builtin ? SEGMENT_BUILTIN_BINS : SEGMENT_MAX_SCORE;
+	map->bins = builtin ? SEGMENT_BUILTIN_BINS : 0;
 	map->nrules = nrules;
 	map->rules = palloc(sizeof(SegmentRule) * Max(nrules, 1));
 	return map;
@@ -337,13 +340,20 @@ segment_load_user_map(const char *name, int namelen, MemoryContext cxt)
 	uint64		nrows;
 	uint64		i;
 	int			ret;
+	int32		bins;
+	bool		binsnull;
 
 	values[0] = PointerGetDatum(cstring_to_text_with_len(name, namelen));
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_with_args("SELECT priority, segment, r_min, r_max, f_min, f_max, m_min, m_max"
-								" FROM custseg.segment_rules"
+	/*
+	 * The bins column is read through to_jsonb, so that the query also runs
+	 * against the table of custseg 0.1.0, which has none (NULL: undeclared).
+	 */
+	ret = SPI_execute_with_args("SELECT priority, segment, r_min, r_max, f_min, f_max, m_min, m_max,"
+								" ((pg_catalog.to_jsonb(r) OPERATOR(pg_catalog.->>) 'bins')::pg_catalog.int4)"
+								" FROM custseg.segment_rules r"
 								" WHERE map OPERATOR(pg_catalog.=) $1"
 								" ORDER BY priority",
 								1, argtypes, values, NULL, true, 0);
@@ -389,7 +399,30 @@ segment_load_user_map(const char *name, int namelen, MemoryContext cxt)
 				if (rule->lo[d] < 1 || rule->lo[d] > rule->hi[d] ||
 					rule->hi[d] > SEGMENT_MAX_SCORE)
 					segment_bad_rule(name, namelen, i);
+
+			/* Every rule declares the same bins, or none does. */
+			bins = DatumGetInt32(SPI_getbinval(tuple, desc, 9, &binsnull));
+			if (binsnull)
+				bins = 0;
+			else if (bins < CUSTSEG_MIN_BINS || bins > SEGMENT_MAX_SCORE)
+				segment_bad_rule(name, namelen, i);
+			if (i == 0)
+				map->bins = bins;
+			else if (bins != map->bins)
+				ereport(ERROR,
+						(errcode(ERRCODE_CHECK_VIOLATION),
+						 errmsg("the rules of segment map \"%.*s\" declare different bins",
+								namelen, name),
+						 errdetail("Rule " UINT64_FORMAT " declares %s, rule 1 %s.", i + 1,
+								   bins ? psprintf("%d bins", bins) : "none",
+								   map->bins ? psprintf("%d bins", map->bins) : "none"),
+						 errhint("Set custseg.segment_rules.bins to one value for every rule of the map.")));
+			for (d = 0; d < 3; d++)
+				if (bins > 0 && rule->hi[d] > bins)
+					segment_bad_rule(name, namelen, i);
 		}
+		if (map->bins > 0)
+			map->maxscore = map->bins;
 		MemoryContextSwitchTo(oldcxt);
 	}
 	SPI_finish();
@@ -558,12 +591,19 @@ segment_bad_scores(const SegmentMap *map, int32 r, int32 f, int32 m)
 	}
 	for (d = 0; d < 3; d++)
 	{
-		if (scores[d] > map->maxscore)
+		if (scores[d] > map->maxscore && map->builtin)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("built-in map \"%s\" labels scores 1 to %d, not %s = %d",
 							map->name, map->maxscore, names[d], scores[d]),
 					 errhint(SEGMENT_BUILTIN_HINT)));
+		if (scores[d] > map->maxscore)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("segment map \"%s\" is declared for %d bins and labels scores 1 to %d, not %s = %d",
+							map->name, map->bins, map->maxscore, names[d], scores[d]),
+					 errhint("Score with %d bins, or label with a map declared for more bins.",
+							 map->bins)));
 	}
 }
 
@@ -606,21 +646,50 @@ segment_rfm(PG_FUNCTION_ARGS)
  * custseg.segment(score custseg.rfm_score, map text DEFAULT 'rfm')
  * RETURNS text
  *
- * Uses the fields r, f and m; cell is derived from them and ignored.  A NULL
- * r, f or m gives NULL.
+ * Uses the fields r, f, m and bins; cell is derived from them and ignored.
+ * A NULL r, f or m gives NULL.  A score on bins other than the map's is an
+ * error; a NULL bins (a score of custseg 0.1.0, or a row made by hand) is
+ * checked by its scores alone.
  */
 PG_FUNCTION_INFO_V1(segment_score);
 Datum
 segment_score(PG_FUNCTION_ARGS)
 {
-	static const int attnums[3] = {1, 2, 3};	/* r, f, m */
+	static const int attnums[4] = {1, 2, 3, 5};	/* r, f, m, bins */
+	HeapTupleHeader score = PG_GETARG_HEAPTUPLEHEADER(0);
 	SegmentMap *map = segment_cached_map(fcinfo, PG_GETARG_TEXT_PP(1));
-	Datum		values[3];
-	bool		isnull[3];
+	Datum		values[4];
+	bool		isnull[4] = {true, true, true, true};
+	int32		bins;
 
-	custseg_row_fields(PG_GETARG_HEAPTUPLEHEADER(0), 3, attnums, values, isnull);
+	/* The row type of custseg 0.1.0 has no field bins. */
+	custseg_row_fields(score, custseg_row_natts(score) >= 5 ? 4 : 3, attnums, values, isnull);
 	if (isnull[0] || isnull[1] || isnull[2])
 		PG_RETURN_NULL();
+	if (custseg_row_natts(score) >= 5 && !isnull[3])
+	{
+		bins = DatumGetInt32(values[3]);
+		if (bins < CUSTSEG_MIN_BINS || bins > CUSTSEG_MAX_BINS)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("score bins must be between %d and %d, not %d",
+							CUSTSEG_MIN_BINS, CUSTSEG_MAX_BINS, bins),
+					 errhint("Scores carry the bins of the thresholds that made them, as custseg.rfm_score computes them.")));
+		if (map->builtin && bins != map->bins)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("built-in map \"%s\" labels scores on %d bins, not %d",
+							map->name, map->bins, bins),
+					 errhint("Score with 5 bins, or label with a map of your own declared for %d bins "
+							 "(custseg.segment_rules, column bins).", bins)));
+		if (map->bins > 0 && bins != map->bins)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("segment map \"%s\" labels scores on %d bins, not %d",
+							map->name, map->bins, bins),
+					 errhint("Score with %d bins, or label with a map declared for %d bins.",
+							 map->bins, bins)));
+	}
 	PG_RETURN_DATUM(segment_label(map, DatumGetInt32(values[0]),
 								  DatumGetInt32(values[1]), DatumGetInt32(values[2])));
 }

@@ -1,12 +1,14 @@
 
 -- RFM scores: src/rfm.c, docs/rfm.md
 
--- One customer's scores: 1 .. bins in every dimension, higher is better.
+-- One customer's scores: 1 .. bins in every dimension, higher is better,
+-- and the bins of the thresholds that made them (which segment maps check).
 CREATE TYPE custseg.rfm_score AS (
 	r integer,
 	f integer,
 	m integer,
-	cell integer				-- 100 * r + 10 * f + m
+	cell integer,				-- 100 * r + 10 * f + m
+	bins integer
 );
 
 -- Cut points of the three dimensions; text form is JSON, e.g.
@@ -201,3 +203,69 @@ CREATE FUNCTION custseg.rfm_score(summary custseg.customer_summary,
 RETURNS custseg.rfm_score
 AS 'MODULE_PATHNAME', 'rfm_score_window_summary'
 LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+
+-- Thresholds for reading: per dimension and score, the range of values that
+-- gets the score, the cut points rounded to digits significant digits, or
+-- to more where fewer would make two cut points of a dimension look equal
+-- (at most 15: 31.759999999999998 reads 31.76).  The type keeps the exact
+-- values; the scores use them.
+CREATE FUNCTION custseg.describe(thresholds custseg.rfm_thresholds, digits integer DEFAULT 6)
+RETURNS TABLE (dimension text, score integer, lower numeric, upper numeric, range text)
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	doc jsonb;
+	name text;
+	exact float8[];
+	cuts numeric[];
+	d integer;
+	k integer;
+	b integer;
+	s integer;
+BEGIN
+	IF thresholds IS NULL OR digits IS NULL THEN
+		RAISE EXCEPTION '% of custseg.describe must not be NULL',
+			CASE WHEN thresholds IS NULL THEN 'thresholds' ELSE 'digits' END
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass a custseg.rfm_thresholds value, and the significant digits to show (6 by default).';
+	END IF;
+	IF digits NOT BETWEEN 1 AND 15 THEN
+		RAISE EXCEPTION 'digits must be between 1 and 15, not %', digits
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'A double precision value has 15 significant decimal digits; 6 is the default.';
+	END IF;
+	doc := (thresholds::text)::jsonb;
+	FOREACH name IN ARRAY ARRAY['recency', 'frequency', 'monetary'] LOOP
+		exact := ARRAY(SELECT (c.cut::text)::float8
+					   FROM pg_catalog.jsonb_array_elements(doc -> name) WITH ORDINALITY AS c(cut, i)
+					   ORDER BY c.i);
+		k := pg_catalog.cardinality(exact);
+		-- The fewest digits (from digits on) that keep the cut points apart.
+		d := digits;
+		LOOP
+			cuts := ARRAY(SELECT CASE WHEN x = 0 THEN 0::numeric
+									  ELSE pg_catalog.trim_scale(pg_catalog.round(x::numeric,
+										  d - 1 - pg_catalog.floor(pg_catalog.log(pg_catalog.abs(x::numeric)))::integer)) END
+						  FROM pg_catalog.unnest(exact) WITH ORDINALITY AS u(x, i) ORDER BY u.i);
+			EXIT WHEN d >= 15 OR NOT EXISTS (SELECT FROM pg_catalog.generate_series(1, k - 1) AS j
+											 WHERE cuts[j] >= cuts[j + 1]);
+			d := d + 1;
+		END LOOP;
+		-- Score s, best first; b: the number of cut points at or below its
+		-- values (docs/rfm.md).
+		FOR s IN REVERSE k + 1 .. 1 LOOP
+			b := CASE WHEN name = 'recency' THEN k + 1 - s ELSE s - 1 END;
+			dimension := name;
+			score := s;
+			lower := cuts[b];
+			upper := cuts[b + 1];
+			range := CASE WHEN lower IS NULL AND upper IS NULL THEN 'any value'
+						  WHEN lower IS NULL THEN format('below %s', upper)
+						  WHEN upper IS NULL THEN format('%s or more', lower)
+						  ELSE format('%s to below %s', lower, upper) END;
+			RETURN NEXT;
+		END LOOP;
+	END LOOP;
+END
+$$;

@@ -5,6 +5,8 @@
 -- gets the segment of the first rule (lowest priority) whose bounds contain
 -- its r, f and m scores, or 'Others' when no rule does.  The built-in maps
 -- 'rfm' and 'rfm11' are compiled into the extension and cannot be redefined.
+-- A map may declare its bins (every rule the same): it then labels only
+-- scores on those bins.
 CREATE TABLE custseg.segment_rules (
 	map			text NOT NULL,
 	priority	integer NOT NULL,
@@ -15,13 +17,16 @@ CREATE TABLE custseg.segment_rules (
 	f_max		integer NOT NULL,
 	m_min		integer NOT NULL,
 	m_max		integer NOT NULL,
+	bins		integer,		-- the map's bins, the same in every rule; NULL: undeclared
 	PRIMARY KEY (map, priority),
 	CONSTRAINT segment_rules_map_check
 		CHECK (map <> '' AND map NOT IN ('rfm', 'rfm11')),
 	CONSTRAINT segment_rules_segment_check CHECK (segment <> ''),
 	CONSTRAINT segment_rules_r_check CHECK (1 <= r_min AND r_min <= r_max AND r_max <= 10),
 	CONSTRAINT segment_rules_f_check CHECK (1 <= f_min AND f_min <= f_max AND f_max <= 10),
-	CONSTRAINT segment_rules_m_check CHECK (1 <= m_min AND m_min <= m_max AND m_max <= 10)
+	CONSTRAINT segment_rules_m_check CHECK (1 <= m_min AND m_min <= m_max AND m_max <= 10),
+	CONSTRAINT segment_rules_bins_check
+		CHECK (bins BETWEEN 2 AND 10 AND r_max <= bins AND f_max <= bins AND m_max <= bins)
 );
 
 COMMENT ON TABLE custseg.segment_rules IS
@@ -93,14 +98,15 @@ BEGIN
 
 	-- the rules as they are now, kept so until the copy is sent
 	LOCK TABLE custseg.segment_rules IN SHARE MODE;
-	SELECT pg_catalog.string_agg(pg_catalog.format('(%L, %s, %L, %s, %s, %s, %s, %s, %s)',
-			   r.map, r.priority, r.segment, r.r_min, r.r_max, r.f_min, r.f_max, r.m_min, r.m_max),
+	SELECT pg_catalog.string_agg(pg_catalog.format('(%L, %s, %L, %s, %s, %s, %s, %s, %s, %s)',
+			   r.map, r.priority, r.segment, r.r_min, r.r_max, r.f_min, r.f_max, r.m_min, r.m_max,
+			   coalesce(r.bins::text, 'NULL')),
 			   ', ' ORDER BY r.map, r.priority)
 	INTO rules
 	FROM custseg.segment_rules r;
 	command := 'DELETE FROM custseg.segment_rules';
 	IF rules IS NOT NULL THEN
-		command := command || '; INSERT INTO custseg.segment_rules VALUES ' || rules;
+		command := command || '; INSERT INTO custseg.segment_rules (map, priority, segment, r_min, r_max, f_min, f_max, m_min, m_max, bins) VALUES ' || rules;
 	END IF;
 
 	-- one multi-statement command per worker: one transaction on each

@@ -406,6 +406,13 @@ BEGIN
 		score_bins := bins;
 	END IF;
 	PERFORM custseg.segment(score_bins, score_bins, score_bins, map);
+	PERFORM custseg.segment(ROW(1, 1, 1, 111, score_bins)::custseg.rfm_score, map);
+	-- BG/NBD never lets a customer without repeat purchases churn.
+	IF with_clv AND model_type = 'bgnbd' THEN
+		RAISE WARNING 'a BG/NBD model gives every customer without repeat purchases p_alive 1'
+			USING DETAIL = 'In BG/NBD a customer can drop out only right after a repeat purchase, so one-time buyers stay alive however long ago they bought, and a segment such as Lost shows a mean p_alive of 1.',
+				  HINT = 'For segment views, fit an MBG/NBD model (custseg.mbgnbd_fit) or a Pareto/NBD model (custseg.paretonbd_fit) instead.';
+	END IF;
 
 	FOREACH field IN ARRAY summary_fields LOOP
 		fields_sql := fields_sql || format('(k.s).%I, ', field);
@@ -553,8 +560,9 @@ DECLARE
 	item text;
 	parts text[];
 	i integer;
-	lo integer;
-	hi integer;
+	lo numeric;
+	hi numeric;
+	trimmed text;
 	lows integer[] := ARRAY[0, 0, 1, 1, 0];
 	highs integer[] := ARRAY[59, 23, 31, 12, 7];
 	field_names text[] := ARRAY['minute', 'hour', 'day of month', 'month', 'day of week'];
@@ -576,23 +584,43 @@ BEGIN
 				  HINT = 'Pass a materialized view, a cron schedule such as ''0 2 * * *'', and true or false.';
 	END IF;
 
-	-- The schedule: five cron fields, a macro, or 'N seconds' (pg_cron 1.5+).
-	fields := pg_catalog.regexp_split_to_array(pg_catalog.btrim(schedule), '\s+');
-	IF pg_catalog.btrim(schedule) ~ '^@' THEN
-		IF pg_catalog.lower(pg_catalog.btrim(schedule)) !~ '^@(yearly|annually|monthly|weekly|daily|midnight|hourly|reboot)$' THEN
-			problem := 'unknown macro';
+	-- The schedule, checked against the grammar of pg_cron 1.4's parser
+	-- (Vixie cron's, src/entry.c), so that what passes here pg_cron takes:
+	-- five fields separated by spaces or tabs; each a list of items, an
+	-- item * or a value or a range (names of months and days only in their
+	-- fields, any case), a step only after * or a range; or one of
+	-- pg_cron's macros, which it matches in lowercase only; or 'N seconds'
+	-- (pg_cron 1.5 and later; older versions reject it below).  Stricter
+	-- than pg_cron where it would take a schedule silently wrong: text after
+	-- the fifth field or inside a field (pg_cron ignores it), a range that
+	-- runs backwards or a step longer than the field (never or once).
+	-- Leading and trailing spaces and tabs are allowed, line breaks are not
+	-- (pg_cron rejects them between fields).
+	trimmed := pg_catalog.regexp_replace(schedule, '^[ \t]+|[ \t]+$', '', 'g');
+	IF pg_catalog.octet_length(schedule) >= 1000 THEN
+		problem := 'longer than the 999 bytes pg_cron reads';
+	ELSIF trimmed = '' THEN
+		problem := 'no fields';
+	ELSIF trimmed ~ '[\n\r\f\v]' THEN
+		problem := 'a line break: separate the fields by spaces or tabs';
+	ELSIF trimmed ~ '[^ \t!-~]' THEN
+		problem := 'a character that is neither a space, a tab nor printable ASCII';
+	ELSIF trimmed ~ '^@' THEN
+		IF trimmed !~ '^@(yearly|annually|monthly|weekly|daily|midnight|hourly|reboot|restart)$' THEN
+			problem := format('unknown macro "%s" (pg_cron knows @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly, @reboot and @restart, in lowercase)', trimmed);
 		END IF;
-	ELSIF pg_catalog.btrim(schedule) ~ '^[0-9]{1,9} seconds?$' THEN
-		IF fields[1]::integer NOT BETWEEN 1 AND 59 THEN
+	ELSIF trimmed ~* '^[0-9]+ *seconds?$' THEN
+		IF pg_catalog.substring(trimmed, '^[0-9]+')::numeric NOT BETWEEN 1 AND 59 THEN
 			problem := 'an interval must be 1 to 59 seconds';
 		END IF;
-	ELSIF pg_catalog.array_length(fields, 1) IS DISTINCT FROM 5 THEN
-		problem := CASE WHEN pg_catalog.btrim(schedule) = '' THEN 'no fields'
-						WHEN pg_catalog.array_length(fields, 1) = 1 THEN '1 field instead of 5'
-						ELSE format('%s fields instead of 5', pg_catalog.array_length(fields, 1)) END;
 	ELSE
+		fields := pg_catalog.regexp_split_to_array(trimmed, '[ \t]+');
+		IF pg_catalog.array_length(fields, 1) <> 5 THEN
+			problem := CASE WHEN pg_catalog.array_length(fields, 1) = 1 THEN '1 field instead of 5'
+							ELSE format('%s fields instead of 5', pg_catalog.array_length(fields, 1)) END;
+		END IF;
 		<<fields_loop>>
-		FOR i IN 1 .. 5 LOOP
+		FOR i IN 1 .. CASE WHEN problem IS NULL THEN 5 ELSE 0 END LOOP
 			field := pg_catalog.lower(fields[i]);
 			names := CASE i WHEN 4 THEN ARRAY['jan', 'feb', 'mar', 'apr', 'may', 'jun',
 											   'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
@@ -600,24 +628,36 @@ BEGIN
 							ELSE ARRAY[]::text[] END;
 			items := pg_catalog.string_to_array(field, ',');
 			FOREACH item IN ARRAY items LOOP
-				parts := pg_catalog.regexp_match(item, '^(\*|([0-9]+|[a-z]{3})(-([0-9]+|[a-z]{3}))?)(/([0-9]+))?$');
-				IF parts IS NULL THEN
-					problem := format('the %s field "%s" is not a value, range, list or step', field_names[i], fields[i]);
+				-- 1: * or the range, 2: its first value, 4: its last, 6: the step.
+				parts := pg_catalog.regexp_match(item, '^(\*|([0-9]+|[a-z]+)(-([0-9]+|[a-z]+))?)(/([0-9]+))?$');
+				IF parts IS NULL OR (parts[6] IS NOT NULL AND parts[1] <> '*' AND parts[4] IS NULL) THEN
+					problem := format('the %s field "%s" is not a list of values, ranges and steps (a step follows * or a range)',
+									  field_names[i], fields[i]);
 					EXIT fields_loop;
 				END IF;
-				IF parts[6] IS NOT NULL AND parts[6]::integer NOT BETWEEN 1 AND highs[i] THEN
-					problem := format('the step in the %s field "%s" is out of range', field_names[i], fields[i]);
+				IF parts[6] IS NOT NULL AND parts[6]::numeric NOT BETWEEN 1 AND highs[i] THEN
+					problem := format('the step in the %s field "%s" is outside 1 to %s', field_names[i], fields[i], highs[i]);
 					EXIT fields_loop;
 				END IF;
 				CONTINUE WHEN parts[1] = '*';
-				lo := CASE WHEN parts[2] ~ '^[0-9]+$' THEN pg_catalog.left(parts[2], 9)::integer
+				IF (parts[2] !~ '^[0-9]+$' AND NOT parts[2] = ANY (names))
+				   OR (parts[4] !~ '^[0-9]+$' AND NOT parts[4] = ANY (names)) THEN
+					problem := format('the %s field "%s" has a name that is not %s', field_names[i], fields[i],
+									  CASE WHEN i < 4 THEN 'allowed there (only months and days of the week have names)'
+										   ELSE 'a three-letter English abbreviation' END);
+					EXIT fields_loop;
+				END IF;
+				lo := CASE WHEN parts[2] ~ '^[0-9]+$' THEN parts[2]::numeric
 						   ELSE pg_catalog.array_position(names, parts[2]) - 1 + lows[i] END;
 				hi := CASE WHEN parts[4] IS NULL THEN lo
-						   WHEN parts[4] ~ '^[0-9]+$' THEN pg_catalog.left(parts[4], 9)::integer
+						   WHEN parts[4] ~ '^[0-9]+$' THEN parts[4]::numeric
 						   ELSE pg_catalog.array_position(names, parts[4]) - 1 + lows[i] END;
-				IF lo IS NULL OR hi IS NULL OR lo NOT BETWEEN lows[i] AND highs[i]
-				   OR hi NOT BETWEEN lows[i] AND highs[i] OR lo > hi THEN
+				IF lo NOT BETWEEN lows[i] AND highs[i] OR hi NOT BETWEEN lows[i] AND highs[i] THEN
 					problem := format('the %s field "%s" is outside %s to %s', field_names[i], fields[i], lows[i], highs[i]);
+					EXIT fields_loop;
+				END IF;
+				IF lo > hi THEN
+					problem := format('the range in the %s field "%s" runs backwards', field_names[i], fields[i]);
 					EXIT fields_loop;
 				END IF;
 			END LOOP;
@@ -626,7 +666,7 @@ BEGIN
 	IF problem IS NOT NULL THEN
 		RAISE EXCEPTION 'invalid cron schedule "%": %', schedule, problem
 			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'Give five fields (minute hour day-of-month month day-of-week), e.g. ''0 2 * * *'' for 02:00 every day, or @hourly, @daily, @weekly, @monthly.';
+				  HINT = 'Give five fields (minute hour day-of-month month day-of-week) separated by spaces, e.g. ''0 2 * * *'' for 02:00 every day, or @hourly, @daily, @weekly, @monthly.';
 	END IF;
 
 	-- The view.
@@ -668,11 +708,7 @@ BEGIN
 		PERFORM custseg.segment_view_key(view);
 	END IF;
 
-	-- pg_cron, in this database.
-	PERFORM custseg.require_pg_cron();
-
 	view_sql := format('%I.%I', rel.nspname, rel.relname);
-	job_name := 'custseg refresh ' || view_sql;
 	IF is_table THEN
 		command := format('SELECT custseg.refresh_segment_table(%L)', view_sql);
 	ELSE
@@ -681,6 +717,23 @@ BEGIN
 	IF snapshot THEN
 		command := command || format('; SELECT custseg.snapshot_segments(%L)', view_sql);
 	END IF;
+
+	-- pg_cron, in this database; or else the statement that schedules the
+	-- job from pg_cron's database (cron.schedule_in_database, pg_cron 1.4
+	-- and later), under a job name that names this database.
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+		RAISE EXCEPTION 'pg_cron is not installed in database "%"', pg_catalog.current_database()
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = format('pg_cron runs the jobs of every database from its own, cron.database_name (%s).',
+								  coalesce('"' || pg_catalog.current_setting('cron.database_name', true) || '"', 'not set: pg_cron is not loaded'))
+						   || ' Schedule this refresh there, as the owner of the view: '
+						   || format('SELECT cron.schedule_in_database(%L, %L, %L, %L);',
+									 format('custseg refresh %s in %s', view_sql, pg_catalog.quote_ident(pg_catalog.current_database())),
+									 schedule, command, pg_catalog.current_database()),
+				  HINT = 'Run the statement of the detail in pg_cron''s database (pg_cron 1.4 or later), or install pg_cron in this one: add it to shared_preload_libraries, set cron.database_name to this database, restart the server and run CREATE EXTENSION pg_cron here.';
+	END IF;
+
+	job_name := 'custseg refresh ' || view_sql;
 	BEGIN
 		EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job_id USING job_name, schedule, command;
 	EXCEPTION WHEN invalid_parameter_value THEN
@@ -688,8 +741,11 @@ BEGIN
 		RAISE EXCEPTION 'pg_cron rejected the schedule "%"', schedule
 			USING ERRCODE = 'invalid_parameter_value',
 				  DETAIL = problem,
-				  HINT = format('pg_cron %s is installed; interval schedules such as ''30 seconds'' need pg_cron 1.5 or later, five-field schedules work with every version.',
-								(SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pg_cron'));
+				  HINT = CASE WHEN trimmed ~* 'second'
+							  THEN format('pg_cron %s is installed: interval schedules such as ''30 seconds'' need pg_cron 1.5 or later; five-field schedules work with every version.',
+										  (SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pg_cron'))
+							  ELSE format('pg_cron %s is installed: check the schedule against its documentation.',
+										  (SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pg_cron')) END;
 	END;
 	RETURN job_id;
 END
@@ -724,16 +780,30 @@ $$;
 
 -- Segment history.  One pair of tables for all views: a row per snapshot in
 -- custseg.segment_snapshots, a row per customer and snapshot in
--- custseg.segment_history.  A view is named by its schema-qualified,
--- quoted name (stable across dump and restore, unlike its oid); a customer
--- key by its text form, whatever the key's type.  Append-only: nobody may
--- update; the owner of a view writes and prunes its history, whoever may
--- read the view may read its history (row level security).
+-- custseg.segment_history.  A view's history is keyed by the view's schema,
+-- its name and its owner's name, which all survive dump and restore (an oid
+-- would not): a relation of the same name owned by another role, created
+-- after the view was dropped, neither reads, writes nor deletes that
+-- history.  view_name is the quoted schema.name, as in 0.1.0, and must equal
+-- view_schema and view_relname quoted (a check constraint), so a relation
+-- has exactly one spelling.  A customer key is stored as its text form,
+-- whatever the key's type.  Append-only: nobody may update; the owner of a
+-- view (and members of the owning role) writes and prunes its history,
+-- whoever may read the view may read its history (row level security).  The
+-- policies look the view up in pg_class and pg_namespace by schema and
+-- name, and test privileges by oid: they hide rows, never raise (to_regclass
+-- of a name in a schema one may not use would raise 42501).  The columns
+-- added in 0.2.0 come last, as ALTER TABLE adds them to a 0.1.0 table.
 CREATE TABLE custseg.segment_snapshots (
-	view_name	text NOT NULL,		-- format('%I.%I', schema, view)
+	view_name	text NOT NULL,		-- quote_ident(view_schema) || '.' || quote_ident(view_relname)
 	snapshot_at	timestamptz NOT NULL,
 	customers	bigint NOT NULL,
-	PRIMARY KEY (view_name, snapshot_at)
+	view_schema	name NOT NULL,
+	view_relname name NOT NULL,
+	view_owner	name NOT NULL,
+	PRIMARY KEY (view_name, view_owner, snapshot_at),
+	CONSTRAINT segment_snapshots_view_name_check
+		CHECK (view_name = pg_catalog.quote_ident(view_schema) || '.' || pg_catalog.quote_ident(view_relname))
 );
 
 CREATE TABLE custseg.segment_history (
@@ -742,7 +812,12 @@ CREATE TABLE custseg.segment_history (
 	customer_key text NOT NULL,		-- the key's text output
 	segment		text,
 	cell		integer,
-	PRIMARY KEY (view_name, snapshot_at, customer_key)
+	view_schema	name NOT NULL,
+	view_relname name NOT NULL,
+	view_owner	name NOT NULL,
+	PRIMARY KEY (view_name, view_owner, snapshot_at, customer_key),
+	CONSTRAINT segment_history_view_name_check
+		CHECK (view_name = pg_catalog.quote_ident(view_schema) || '.' || pg_catalog.quote_ident(view_relname))
 );
 
 COMMENT ON TABLE custseg.segment_snapshots IS
@@ -757,36 +832,89 @@ SELECT pg_catalog.pg_extension_config_dump('custseg.segment_history', '');
 ALTER TABLE custseg.segment_snapshots ENABLE ROW LEVEL SECURITY;
 ALTER TABLE custseg.segment_history ENABLE ROW LEVEL SECURITY;
 
-CREATE POLICY segment_snapshots_read ON custseg.segment_snapshots FOR SELECT
-	USING (pg_catalog.has_table_privilege(pg_catalog.to_regclass(view_name), 'SELECT'));
-CREATE POLICY segment_snapshots_write ON custseg.segment_snapshots FOR INSERT
-	WITH CHECK (pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
-										WHERE c.oid = pg_catalog.to_regclass(view_name)), 'USAGE'));
-CREATE POLICY segment_snapshots_prune ON custseg.segment_snapshots FOR DELETE
-	USING (pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
-								   WHERE c.oid = pg_catalog.to_regclass(view_name)), 'USAGE'));
-CREATE POLICY segment_history_read ON custseg.segment_history FOR SELECT
-	USING (pg_catalog.has_table_privilege(pg_catalog.to_regclass(view_name), 'SELECT'));
-CREATE POLICY segment_history_write ON custseg.segment_history FOR INSERT
-	WITH CHECK (pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
-										WHERE c.oid = pg_catalog.to_regclass(view_name)), 'USAGE'));
-CREATE POLICY segment_history_prune ON custseg.segment_history FOR DELETE
-	USING (pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
-								   WHERE c.oid = pg_catalog.to_regclass(view_name)), 'USAGE'));
-
 GRANT SELECT, INSERT, DELETE ON custseg.segment_snapshots, custseg.segment_history TO PUBLIC;
 
--- Record the segment of every customer of a view now; the number of
--- customers recorded.  Run it right after a refresh (in the same
--- transaction, the snapshot time is the refresh's).
-CREATE FUNCTION custseg.snapshot_segments(view regclass)
+-- Readable: the relation of that schema and name exists, is owned by the
+-- recorded owner, and the current user may SELECT from it.  Writable and
+-- deletable: the same relation, and the current user has the privileges of
+-- its owner.
+CREATE POLICY segment_snapshots_read ON custseg.segment_snapshots FOR SELECT
+	USING (EXISTS (SELECT FROM pg_catalog.pg_class c
+				   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+				   WHERE n.nspname = segment_snapshots.view_schema
+					 AND c.relname = segment_snapshots.view_relname
+					 AND pg_catalog.pg_get_userbyid(c.relowner) = segment_snapshots.view_owner
+					 AND pg_catalog.has_table_privilege(c.oid, 'SELECT')));
+CREATE POLICY segment_snapshots_write ON custseg.segment_snapshots FOR INSERT
+	WITH CHECK (EXISTS (SELECT FROM pg_catalog.pg_class c
+						JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+						WHERE n.nspname = segment_snapshots.view_schema
+						  AND c.relname = segment_snapshots.view_relname
+						  AND pg_catalog.pg_get_userbyid(c.relowner) = segment_snapshots.view_owner
+						  AND pg_catalog.pg_has_role(c.relowner, 'USAGE')));
+CREATE POLICY segment_snapshots_prune ON custseg.segment_snapshots FOR DELETE
+	USING (EXISTS (SELECT FROM pg_catalog.pg_class c
+				   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+				   WHERE n.nspname = segment_snapshots.view_schema
+					 AND c.relname = segment_snapshots.view_relname
+					 AND pg_catalog.pg_get_userbyid(c.relowner) = segment_snapshots.view_owner
+					 AND pg_catalog.pg_has_role(c.relowner, 'USAGE')));
+CREATE POLICY segment_history_read ON custseg.segment_history FOR SELECT
+	USING (EXISTS (SELECT FROM pg_catalog.pg_class c
+				   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+				   WHERE n.nspname = segment_history.view_schema
+					 AND c.relname = segment_history.view_relname
+					 AND pg_catalog.pg_get_userbyid(c.relowner) = segment_history.view_owner
+					 AND pg_catalog.has_table_privilege(c.oid, 'SELECT')));
+CREATE POLICY segment_history_write ON custseg.segment_history FOR INSERT
+	WITH CHECK (EXISTS (SELECT FROM pg_catalog.pg_class c
+						JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+						WHERE n.nspname = segment_history.view_schema
+						  AND c.relname = segment_history.view_relname
+						  AND pg_catalog.pg_get_userbyid(c.relowner) = segment_history.view_owner
+						  AND pg_catalog.pg_has_role(c.relowner, 'USAGE')));
+CREATE POLICY segment_history_prune ON custseg.segment_history FOR DELETE
+	USING (EXISTS (SELECT FROM pg_catalog.pg_class c
+				   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+				   WHERE n.nspname = segment_history.view_schema
+					 AND c.relname = segment_history.view_relname
+					 AND pg_catalog.pg_get_userbyid(c.relowner) = segment_history.view_owner
+					 AND pg_catalog.pg_has_role(c.relowner, 'USAGE')));
+
+-- The history key of a relation: its quoted schema.name, schema, name and
+-- owner's name.
+CREATE FUNCTION custseg.history_key(rel regclass,
+	OUT view_name text, OUT view_schema name, OUT view_relname name, OUT view_owner name)
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),
+		   n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner)
+	INTO view_name, view_schema, view_relname, view_owner
+	FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+	WHERE c.oid = rel;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'relation with OID % does not exist', rel::oid
+			USING ERRCODE = 'undefined_table', HINT = 'The relation was dropped.';
+	END IF;
+END
+$$;
+
+-- Record the segment of every customer of a view; the number of customers
+-- recorded.  The snapshot is stamped as_of, or now() when as_of is NULL:
+-- run it right after a refresh (in the same transaction, the snapshot time
+-- is the refresh's), or pass the as_of of a view created for a past date to
+-- back-fill history.
+CREATE FUNCTION custseg.snapshot_segments(view regclass, as_of timestamptz DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	key name;
-	view_sql text;
+	hk record;
+	stamp timestamptz;
 	recorded bigint;
 BEGIN
 	IF view IS NULL THEN
@@ -794,25 +922,45 @@ BEGIN
 			USING ERRCODE = 'null_value_not_allowed',
 				  HINT = 'Pass the segment view whose segments should be recorded.';
 	END IF;
+	stamp := coalesce(as_of, pg_catalog.now());
+	IF stamp IN ('infinity', '-infinity') THEN
+		RAISE EXCEPTION 'as_of must be finite, not %', stamp
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Pass the time the view describes, e.g. the as_of it was created with, or NULL for now().';
+	END IF;
+	IF stamp > pg_catalog.now() THEN
+		RAISE EXCEPTION 'as_of % is in the future', stamp
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'A snapshot records what a view showed at a past time or now: pass an as_of at or before now(), or NULL.';
+	END IF;
 	key := custseg.segment_view_key(view);
 	IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = view), 'USAGE') THEN
 		RAISE EXCEPTION 'must be owner of materialized view %', view
 			USING ERRCODE = 'insufficient_privilege',
 				  HINT = 'Only the owner of a view records its history; the owner may schedule it with custseg.schedule_refresh(view, schedule, snapshot => true).';
 	END IF;
-	view_sql := custseg.relation_name(view);
+	hk := custseg.history_key(view);
 	IF EXISTS (SELECT FROM custseg.segment_snapshots s
-			   WHERE s.view_name = view_sql AND s.snapshot_at = pg_catalog.now()) THEN
-		RAISE EXCEPTION 'a snapshot of % was taken in this transaction already', view
+			   WHERE s.view_name = hk.view_name AND s.view_owner = hk.view_owner
+				 AND s.snapshot_at = stamp) THEN
+		IF as_of IS NULL THEN
+			RAISE EXCEPTION 'a snapshot of % was taken in this transaction already', view
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'A snapshot is taken at the start time of its transaction: take one per transaction.';
+		END IF;
+		RAISE EXCEPTION 'a snapshot of % as of % exists already', view, stamp
 			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  HINT = 'A snapshot is taken at the start time of its transaction: take one per transaction.';
+				  HINT = 'Take one snapshot per as_of; custseg.prune_segment_history deletes old ones.';
 	END IF;
-	EXECUTE format('INSERT INTO custseg.segment_history (view_name, snapshot_at, customer_key, segment, cell)
-					SELECT %L, pg_catalog.now(), v.%I::text, v.segment::text, v.cell::integer
-					FROM %s AS v', view_sql, key, view_sql);
+	EXECUTE format('INSERT INTO custseg.segment_history (view_name, snapshot_at, customer_key, segment,
+														 cell, view_schema, view_relname, view_owner)
+					SELECT $1, $2, v.%I::text, v.segment::text, v.cell::integer, $3, $4, $5
+					FROM %s AS v', key, hk.view_name)
+		USING hk.view_name, stamp, hk.view_schema, hk.view_relname, hk.view_owner;
 	GET DIAGNOSTICS recorded = ROW_COUNT;
-	INSERT INTO custseg.segment_snapshots (view_name, snapshot_at, customers)
-	VALUES (view_sql, pg_catalog.now(), recorded);
+	INSERT INTO custseg.segment_snapshots (view_name, snapshot_at, customers, view_schema,
+										   view_relname, view_owner)
+	VALUES (hk.view_name, stamp, recorded, hk.view_schema, hk.view_relname, hk.view_owner);
 	RETURN recorded;
 END
 $$;
@@ -825,7 +973,7 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	view_sql text;
+	hk record;
 	pruned bigint;
 BEGIN
 	IF view IS NULL OR keep IS NULL THEN
@@ -839,16 +987,16 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'Give how long snapshots are kept, e.g. interval ''13 months''; interval ''0'' deletes every snapshot taken before this transaction.';
 	END IF;
-	view_sql := custseg.relation_name(view);
+	hk := custseg.history_key(view);
 	IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = view), 'USAGE') THEN
 		RAISE EXCEPTION 'must be owner of materialized view %', view
 			USING ERRCODE = 'insufficient_privilege',
 				  HINT = 'Only the owner of a view prunes its history.';
 	END IF;
 	DELETE FROM custseg.segment_history h
-	WHERE h.view_name = view_sql AND h.snapshot_at < pg_catalog.now() - keep;
+	WHERE h.view_name = hk.view_name AND h.view_owner = hk.view_owner AND h.snapshot_at < pg_catalog.now() - keep;
 	DELETE FROM custseg.segment_snapshots s
-	WHERE s.view_name = view_sql AND s.snapshot_at < pg_catalog.now() - keep;
+	WHERE s.view_name = hk.view_name AND s.view_owner = hk.view_owner AND s.snapshot_at < pg_catalog.now() - keep;
 	GET DIAGNOSTICS pruned = ROW_COUNT;
 	RETURN pruned;
 END
@@ -865,7 +1013,7 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	view_sql text;
+	hk record;
 	from_at timestamptz;
 	to_at timestamptz;
 BEGIN
@@ -876,28 +1024,31 @@ BEGIN
 			USING ERRCODE = 'null_value_not_allowed',
 				  HINT = 'Pass the view and two times; the newest snapshot at or before each time is used.';
 	END IF;
-	view_sql := custseg.relation_name(view);
+	hk := custseg.history_key(view);
 	IF NOT pg_catalog.has_table_privilege(view, 'SELECT') THEN
 		RAISE EXCEPTION 'permission denied for materialized view %', view
 			USING ERRCODE = 'insufficient_privilege',
 				  HINT = 'The history of a view is readable by those who may read the view.';
 	END IF;
 	SELECT max(s.snapshot_at) INTO from_at FROM custseg.segment_snapshots s
-	WHERE s.view_name = view_sql AND s.snapshot_at <= from_snapshot;
+	WHERE s.view_name = hk.view_name AND s.view_owner = hk.view_owner AND s.snapshot_at <= from_snapshot;
 	SELECT max(s.snapshot_at) INTO to_at FROM custseg.segment_snapshots s
-	WHERE s.view_name = view_sql AND s.snapshot_at <= to_snapshot;
+	WHERE s.view_name = hk.view_name AND s.view_owner = hk.view_owner AND s.snapshot_at <= to_snapshot;
 	IF from_at IS NULL OR to_at IS NULL THEN
 		RAISE EXCEPTION 'no snapshot of % at or before %', view,
 			CASE WHEN from_at IS NULL THEN from_snapshot ELSE to_snapshot END
 			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = format('The snapshots are listed by SELECT snapshot_at FROM custseg.segment_snapshots WHERE view_name = %L.', view_sql);
+				  HINT = format('The snapshots are listed by SELECT snapshot_at FROM custseg.segment_snapshots WHERE view_name = %L AND view_owner = %L.',
+								hk.view_name, hk.view_owner);
 	END IF;
 	RETURN QUERY
 		SELECT a.segment, b.segment, count(*)
 		FROM (SELECT h.customer_key, h.segment FROM custseg.segment_history h
-			  WHERE h.view_name = view_sql AND h.snapshot_at = from_at) AS a
+			  WHERE h.view_name = hk.view_name AND h.view_owner = hk.view_owner
+				AND h.snapshot_at = from_at) AS a
 		FULL JOIN (SELECT h.customer_key, h.segment FROM custseg.segment_history h
-				   WHERE h.view_name = view_sql AND h.snapshot_at = to_at) AS b
+				   WHERE h.view_name = hk.view_name AND h.view_owner = hk.view_owner
+					 AND h.snapshot_at = to_at) AS b
 			ON a.customer_key = b.customer_key
 		GROUP BY a.segment, b.segment
 		ORDER BY a.segment NULLS FIRST, b.segment NULLS FIRST;
@@ -909,6 +1060,9 @@ $$;
 -- in one row (segment NULL) when they have min_size customers together, and
 -- left out otherwise; shares are of the customers and revenue shown, and no
 -- total is shown, so a left-out group cannot be recovered by subtraction.
+-- Rounded for reading: revenue to 2 decimals (summed exactly, as numeric),
+-- shares to 4; double precision as in 0.1.0 (views over the report keep
+-- working), which prints the rounded values as they are.
 CREATE FUNCTION custseg.segment_report(view regclass, min_size integer DEFAULT 10)
 RETURNS TABLE (segment text, segments integer, customers bigint, revenue double precision,
 			   customer_share double precision, revenue_share double precision)
@@ -946,7 +1100,7 @@ BEGIN
 	RETURN QUERY EXECUTE format($sql$
 		WITH grouped AS (
 			SELECT v.segment::text AS segment, count(*) AS customers,
-				   sum(v.revenue)::double precision AS revenue
+				   sum(v.revenue::numeric) AS revenue
 			FROM %s AS v
 			GROUP BY 1
 		),
@@ -958,16 +1112,16 @@ BEGIN
 			FROM grouped g WHERE g.customers < $1
 			HAVING sum(g.customers) >= $1
 		)
-		SELECT s.segment, s.segments, s.customers, s.revenue,
-			   s.customers::double precision / sum(s.customers) OVER (),
-			   s.revenue / nullif(sum(s.revenue) OVER (), 0)
+		SELECT s.segment, s.segments, s.customers, round(s.revenue, 2)::double precision,
+			   round(s.customers / sum(s.customers) OVER (), 4)::double precision,
+			   round(s.revenue / nullif(sum(s.revenue) OVER (), 0), 4)::double precision
 		FROM shown s
 		ORDER BY s.segment IS NULL, s.customers DESC, s.segment$sql$, view)
 	USING min_size;
 END
 $$;
 
--- Cohorts by the period (month or week) of the first purchase; for each
+-- Cohorts by the period (month, quarter or week) of the first purchase; for each
 -- cohort and each period since, the share of its customers who bought in
 -- that period.  Periods run to the last period with an order in the table.
 CREATE FUNCTION custseg.cohort_retention(orders regclass, customer_column name,
@@ -989,12 +1143,12 @@ BEGIN
 			CASE WHEN orders IS NULL THEN 'orders' WHEN customer_column IS NULL THEN 'customer_column'
 				 WHEN time_column IS NULL THEN 'time_column' ELSE 'period' END
 			USING ERRCODE = 'null_value_not_allowed',
-				  HINT = 'Pass the orders relation, its customer and time columns, and ''month'' or ''week''.';
+				  HINT = 'Pass the orders relation, its customer and time columns, and ''month'', ''quarter'' or ''week''.';
 	END IF;
-	IF period NOT IN ('month', 'week') THEN
+	IF period NOT IN ('month', 'quarter', 'week') THEN
 		RAISE EXCEPTION 'unknown cohort period "%"', period
 			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'Use ''month'' (calendar months) or ''week'' (ISO weeks, starting on Monday).';
+				  HINT = 'Use ''month'' (calendar months), ''quarter'' (calendar quarters) or ''week'' (ISO weeks, starting on Monday).';
 	END IF;
 	PERFORM custseg.orders_column(orders, customer_column);
 	time_type := custseg.orders_column(orders, time_column);
@@ -1019,6 +1173,8 @@ BEGIN
 	distance_sql := CASE period
 		WHEN 'month' THEN '((extract(year FROM p.period_start) - extract(year FROM f.cohort)) * 12
 							+ extract(month FROM p.period_start) - extract(month FROM f.cohort))::integer'
+		WHEN 'quarter' THEN '((extract(year FROM p.period_start) - extract(year FROM f.cohort)) * 4
+							  + extract(quarter FROM p.period_start) - extract(quarter FROM f.cohort))::integer'
 		ELSE '(p.period_start - f.cohort) / 7' END;
 	RETURN QUERY EXECUTE format($sql$
 		WITH purchase AS (

@@ -73,22 +73,22 @@ SELECT count(*) AS rules, count(DISTINCT segment) AS segments,
 FROM custseg.segment_map_rules('rfm11');
 
 -- The composite form uses r, f and m; cell is ignored.
-SELECT custseg.segment(ROW(5, 5, 5, 555)::custseg.rfm_score) AS champions,
-	   custseg.segment(ROW(1, 1, 1, 999)::custseg.rfm_score) AS lost_despite_cell,
-	   custseg.segment(ROW(5, 1, 1, NULL)::custseg.rfm_score, 'rfm11') AS new_customers,
-	   custseg.segment(ROW(2, 5, 5, 255)::custseg.rfm_score, 'rfm11') AS cant_lose_them;
+SELECT custseg.segment(ROW(5, 5, 5, 555, 5)::custseg.rfm_score) AS champions,
+	   custseg.segment(ROW(1, 1, 1, 999, NULL)::custseg.rfm_score) AS lost_despite_cell,
+	   custseg.segment(ROW(5, 1, 1, NULL, 5)::custseg.rfm_score, 'rfm11') AS new_customers,
+	   custseg.segment(ROW(2, 5, 5, 255, 5)::custseg.rfm_score, 'rfm11') AS cant_lose_them;
 SELECT custseg.segment(s) AS segment, count(*)
-FROM (SELECT ROW(r, f, m, 100 * r + 10 * f + m)::custseg.rfm_score AS s FROM cells) c
+FROM (SELECT ROW(r, f, m, 100 * r + 10 * f + m, 5)::custseg.rfm_score AS s FROM cells) c
 GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 3;
 
 -- NULL in, NULL out.
 SELECT custseg.segment(NULL, 1, 1) AS r_null, custseg.segment(1, NULL, 1) AS f_null,
 	   custseg.segment(1, 1, NULL) AS m_null, custseg.segment(1, 1, 1, NULL) AS map_null;
 SELECT custseg.segment(NULL::custseg.rfm_score) AS score_null,
-	   custseg.segment(ROW(NULL, 1, 1, 11)::custseg.rfm_score) AS r_null,
-	   custseg.segment(ROW(1, NULL, 1, 101)::custseg.rfm_score) AS f_null,
-	   custseg.segment(ROW(1, 1, NULL, 110)::custseg.rfm_score) AS m_null,
-	   custseg.segment(ROW(1, 1, 1, 111)::custseg.rfm_score, NULL) AS map_null;
+	   custseg.segment(ROW(NULL, 1, 1, 11, 5)::custseg.rfm_score) AS r_null,
+	   custseg.segment(ROW(1, NULL, 1, 101, 5)::custseg.rfm_score) AS f_null,
+	   custseg.segment(ROW(1, 1, NULL, 110, 5)::custseg.rfm_score) AS m_null,
+	   custseg.segment(ROW(1, 1, 1, 111, 5)::custseg.rfm_score, NULL) AS map_null;
 SELECT count(*) FROM custseg.segment_map_rules(NULL);
 SELECT count(*) FROM custseg.check_segment_map(NULL);
 SELECT count(*) FROM custseg.check_segment_map('rfm', NULL);
@@ -98,18 +98,18 @@ SELECT custseg.segment(0, 1, 1);
 SELECT custseg.segment(1, 11, 1);
 SELECT custseg.segment(1, 1, -3);
 SELECT custseg.segment(-2147483648, 1, 1, 'rfm11');
-SELECT custseg.segment(ROW(5, 0, 5, 505)::custseg.rfm_score);
+SELECT custseg.segment(ROW(5, 0, 5, 505, 5)::custseg.rfm_score);
 
 -- Built-in maps are for 5 bins.
 SELECT custseg.segment(6, 1, 1);
 SELECT custseg.segment(1, 1, 10, 'rfm11');
-SELECT custseg.segment(ROW(5, 6, 5, 565)::custseg.rfm_score, 'rfm11');
+SELECT custseg.segment(ROW(5, 6, 5, 565, 5)::custseg.rfm_score, 'rfm11');
 SELECT * FROM custseg.check_segment_map('rfm', 6);
 
 -- Unknown maps.
 SELECT custseg.segment(1, 1, 1, 'RFM');
 SELECT custseg.segment(1, 1, 1, '');
-SELECT custseg.segment(ROW(1, 1, 1, 111)::custseg.rfm_score, 'no such map');
+SELECT custseg.segment(ROW(1, 1, 1, 111, 5)::custseg.rfm_score, 'no such map');
 SELECT * FROM custseg.segment_map_rules('rfm12');
 SELECT * FROM custseg.check_segment_map('rfm12');
 
@@ -119,3 +119,50 @@ SELECT * FROM custseg.check_segment_map('rfm11', 11);
 SELECT * FROM custseg.check_segment_map('rfm11', -5);
 
 DROP TABLE cells;
+
+-- A score carries its bins: the built-in maps (for 5 bins) refuse scores on
+-- other bins, even when every score is within 1 .. 5.
+CREATE TEMP TABLE maps_bins_orders AS
+SELECT c AS customer, date '2024-01-01' + (c * i) % 200 AS t, 10 * c AS amount
+FROM generate_series(1, 30) c, generate_series(1, 1 + c % 4) i;
+CREATE TEMP TABLE maps_bins_scores AS
+SELECT customer, custseg.rfm_score(s, 3) OVER () AS three, custseg.rfm_score(s) OVER () AS five
+FROM (SELECT customer, custseg.summarize(t, amount, date '2024-12-31') AS s
+	  FROM maps_bins_orders GROUP BY customer) x;
+SELECT (three).bins AS three_bins, (five).bins AS five_bins, count(*)
+FROM maps_bins_scores GROUP BY 1, 2;
+SELECT custseg.segment(three) FROM maps_bins_scores LIMIT 1;
+SELECT custseg.segment(three, 'rfm11') FROM maps_bins_scores LIMIT 1;
+SELECT count(custseg.segment(five)) AS labelled FROM maps_bins_scores;
+-- Bins outside 2 .. 10; a NULL bins (a row made by hand) is checked by its
+-- scores alone.
+SELECT custseg.segment(ROW(1, 1, 1, 111, 11)::custseg.rfm_score);
+SELECT custseg.segment(ROW(1, 1, 1, 111, 1)::custseg.rfm_score);
+SELECT custseg.segment(ROW(5, 5, 5, 555, NULL)::custseg.rfm_score) AS undeclared;
+
+-- User maps declare their bins (column bins, the same in every rule): a map
+-- for 3 bins labels scores on 3 bins and refuses others; a map without
+-- bins labels any scores that fit its rules.
+INSERT INTO custseg.segment_rules (map, priority, segment, r_min, r_max, f_min, f_max, m_min, m_max, bins) VALUES
+	('maps_three', 1, 'Top', 3, 3, 1, 3, 1, 3, 3),
+	('maps_three', 2, 'Rest', 1, 2, 1, 3, 1, 3, 3),
+	('maps_any', 1, 'Anyone', 1, 10, 1, 10, 1, 10, NULL);
+SELECT custseg.segment(three, 'maps_three') AS segment, count(*)
+FROM maps_bins_scores GROUP BY 1 ORDER BY 1;
+SELECT custseg.segment(five, 'maps_three') FROM maps_bins_scores LIMIT 1;
+SELECT custseg.segment(ROW(3, 3, 3, 333, NULL)::custseg.rfm_score, 'maps_three') AS undeclared_score;
+SELECT custseg.segment(ROW(4, 1, 1, 411, NULL)::custseg.rfm_score, 'maps_three');
+SELECT count(*) FILTER (WHERE custseg.segment(three, 'maps_any') = 'Anyone') AS three,
+	   count(*) FILTER (WHERE custseg.segment(five, 'maps_any') = 'Anyone') AS five
+FROM maps_bins_scores;
+-- Bins the rules do not fit, outside 2 .. 10, or different across a map's
+-- rules.
+INSERT INTO custseg.segment_rules VALUES ('maps_bad', 1, 'X', 1, 5, 1, 3, 1, 3, 3);
+INSERT INTO custseg.segment_rules VALUES ('maps_bad', 1, 'X', 1, 1, 1, 1, 1, 1, 11);
+INSERT INTO custseg.segment_rules VALUES ('maps_bad', 1, 'X', 1, 1, 1, 1, 1, 1, 1);
+INSERT INTO custseg.segment_rules VALUES ('maps_mixed', 1, 'X', 1, 3, 1, 3, 1, 3, 3),
+										 ('maps_mixed', 2, 'Y', 1, 4, 1, 4, 1, 4, 4);
+SELECT custseg.segment(1, 1, 1, 'maps_mixed');
+UPDATE custseg.segment_rules SET bins = NULL WHERE map = 'maps_mixed' AND priority = 2;
+SELECT custseg.segment(1, 1, 1, 'maps_mixed');
+DELETE FROM custseg.segment_rules WHERE map IN ('maps_three', 'maps_any', 'maps_mixed');

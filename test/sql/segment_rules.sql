@@ -51,7 +51,7 @@ SELECT problem, segment, other_segment, count(*)
 FROM custseg.check_segment_map('tenbin', 10) GROUP BY 1, 2, 3;
 -- On 5 bins the rules for r 6 .. 10 win nothing.
 SELECT * FROM custseg.check_segment_map('tenbin', 5);
-SELECT custseg.segment(ROW(10, 10, 10, NULL)::custseg.rfm_score, 'tenbin');
+SELECT custseg.segment(ROW(10, 10, 10, NULL, 10)::custseg.rfm_score, 'tenbin');
 
 -- The recipe: copy a built-in map as the start of your own.
 INSERT INTO custseg.segment_rules SELECT 'copy', * FROM custseg.segment_map_rules('rfm11');

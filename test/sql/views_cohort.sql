@@ -1,4 +1,4 @@
--- custseg.cohort_retention: cohorts by first-purchase month or week
+-- custseg.cohort_retention: cohorts by first-purchase month, quarter or week
 -- (docs/views.md).  Checked by hand below.
 \set SHOW_CONTEXT never
 SET timezone = 'UTC';
@@ -34,6 +34,22 @@ SELECT * FROM custseg.cohort_retention('views_cohort_orders', 'customer_id', 'da
 	amount_column => 'amount')
 WHERE cohort = '2024-02-01';
 
+-- Quarters, by hand (the last quarter with an order is 2024 Q2); orders of
+-- 2023 Q4 and 2025 Q1 across the year boundary in a second table:
+--   cohort Q1: customers 1 .. 5 (5)
+--     0 Q1  1, 2, 3, 4, 5       5/5 = 1
+--     1 Q2  1                   1/5
+--   cohort Q2: customer 6 (1)
+--     0 Q2  6                   1/1 = 1
+SELECT * FROM custseg.cohort_retention('views_cohort_orders', 'customer_id', 'day', 'quarter');
+CREATE TABLE views_cohort_years (customer_id integer, day date);
+INSERT INTO views_cohort_years VALUES (1, '2023-12-31'), (1, '2024-01-01'), (1, '2025-03-31'),
+									  (2, '2023-10-01');
+-- Cohort 2023 Q4 (1, 2): quarter 1 (2024 Q1) 1/2, quarters 2, 3, 4 none,
+-- quarter 5 (2025 Q1) 1/2.
+SELECT * FROM custseg.cohort_retention('views_cohort_years', 'customer_id', 'day', 'quarter');
+DROP TABLE views_cohort_years;
+
 -- Weeks (ISO, from Monday; 2024-01-01 is a Monday), timestamptz times.
 CREATE TABLE views_cohort_weekly (who text, t timestamptz);
 INSERT INTO views_cohort_weekly VALUES
@@ -67,6 +83,7 @@ SELECT * FROM custseg.cohort_retention('views_cohort_orders', 'customer_id', NUL
 SELECT * FROM custseg.cohort_retention('views_cohort_orders', 'customer_id', 'day', NULL);
 SELECT * FROM custseg.cohort_retention('views_cohort_orders', 'customer_id', 'day', 'day');
 SELECT * FROM custseg.cohort_retention('views_cohort_orders', 'customer_id', 'day', 'Month');
+SELECT * FROM custseg.cohort_retention('views_cohort_orders', 'customer_id', 'day', 'year');
 SELECT * FROM custseg.cohort_retention('views_cohort_orders', 'client', 'day');
 SELECT * FROM custseg.cohort_retention('views_cohort_orders', 'customer_id', 'time');
 SELECT * FROM custseg.cohort_retention('views_cohort_orders', 'customer_id', 'amount');

@@ -44,7 +44,9 @@ SELECT custseg.snapshot_segments('views_hist');
 SELECT customer, orders, segment FROM views_hist ORDER BY 1;
 
 -- Two snapshots of 4 customers each.
-SELECT view_name, customers, snapshot_at = :'first_snapshot' AS first
+-- Each keyed by the view's schema, name and owner.
+SELECT view_name, view_schema, view_relname, view_owner = current_user AS owner, customers,
+	   snapshot_at = :'first_snapshot' AS first
 FROM custseg.segment_snapshots ORDER BY snapshot_at;
 SELECT customer_key, segment, cell, snapshot_at = :'first_snapshot' AS first
 FROM custseg.segment_history ORDER BY snapshot_at, customer_key;
@@ -81,6 +83,37 @@ SELECT * FROM custseg.segment_transitions('views_hist_bare', '2030-01-01', '2030
 SELECT custseg.prune_segment_history(NULL, '1 day');
 SELECT custseg.prune_segment_history('views_hist', NULL);
 SELECT custseg.prune_segment_history('views_hist', '-1 day');
+
+-- Back-filling: a view of a past date, snapshotted at its as_of.  A view
+-- created again under the same name by the same owner continues its
+-- history.
+CREATE TABLE views_fill_orders AS SELECT * FROM views_hist_orders;
+INSERT INTO views_fill_orders VALUES ('d', '2024-01-03', 10), ('d', '2024-01-04', 10), ('d', '2024-01-05', 10);
+SELECT custseg.create_segment_view('views_fill', 'views_fill_orders', 'customer', 't', 'amount',
+	as_of => '2024-01-04 12:00', map => 'views_two',
+	thresholds => custseg.rfm_thresholds(ARRAY[30, 60, 90, 120]::float8[],
+										 ARRAY[2, 3, 4, 5]::float8[],
+										 ARRAY[10, 20, 30, 40]::float8[])) IS NOT NULL AS created;
+SELECT custseg.snapshot_segments('views_fill', '2024-01-04 12:00');
+DROP MATERIALIZED VIEW views_fill;
+SELECT custseg.create_segment_view('views_fill', 'views_fill_orders', 'customer', 't', 'amount',
+	as_of => '2024-02-01', map => 'views_two',
+	thresholds => custseg.rfm_thresholds(ARRAY[30, 60, 90, 120]::float8[],
+										 ARRAY[2, 3, 4, 5]::float8[],
+										 ARRAY[10, 20, 30, 40]::float8[])) IS NOT NULL AS created;
+SELECT custseg.snapshot_segments('views_fill', as_of => '2024-02-01');
+SELECT snapshot_at, customers FROM custseg.segment_snapshots
+WHERE view_name = 'public.views_fill' ORDER BY 1;
+-- On 2024-01-04 at noon a and b had 1 order, c and d 2 (all Occasional), e none.
+SELECT * FROM custseg.segment_transitions('views_fill', '2024-01-04 12:00', '2024-02-01');
+-- Bad as_of: taken already, in the future, infinite.
+SELECT custseg.snapshot_segments('views_fill', '2024-02-01');
+SELECT custseg.snapshot_segments('views_fill', '2999-01-01');
+SELECT custseg.snapshot_segments('views_fill', 'infinity');
+SELECT custseg.snapshot_segments('views_fill', '-infinity');
+SELECT custseg.prune_segment_history('views_fill', '0');
+DROP MATERIALIZED VIEW views_fill;
+DROP TABLE views_fill_orders;
 
 -- Retention: nothing is older than a day; interval '0' deletes every
 -- snapshot taken before this transaction, with its customers.

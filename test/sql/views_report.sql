@@ -33,10 +33,24 @@ SELECT * FROM custseg.segment_report('views_rep', 61);
 
 -- One small segment cannot hide in a merged row of its own: without D and
 -- E, C (9 < 10) is left out, and the shares are of the 42 customers shown
--- (30/42 = 0.7142857142857143, revenue 465/903 = 0.5149501661129569), so
--- no total or share gives C's size away.
+-- (30/42 = 0.7142857142857143, revenue 465/903 = 0.5149501661129569, shown
+-- rounded to 0.7143 and 0.5150), so no total or share gives C's size away.
 CREATE MATERIALIZED VIEW views_rep3 AS SELECT * FROM views_rep WHERE segment IN ('A', 'B', 'C');
 SELECT * FROM custseg.segment_report('views_rep3');
+
+-- Rounded for reading: revenue to cents, summed exactly (as numeric) from
+-- the float revenues; shares to 4 decimals.  Ten customers of 0.1 and ten
+-- of 15614.5999999999: their float sum prints 156146.999999999.
+CREATE MATERIALIZED VIEW views_rep_round AS
+SELECT i AS customer_id, CASE WHEN i <= 10 THEN 'small' ELSE 'large' END AS segment,
+	   CASE WHEN i <= 10 THEN 0.1::float8 ELSE 15614.5999999999::float8 END AS revenue
+FROM generate_series(1, 20) AS i;
+SELECT sum(revenue) AS float_sum FROM views_rep_round;
+SELECT * FROM custseg.segment_report('views_rep_round');
+SELECT pg_typeof(revenue) AS revenue, pg_typeof(customer_share) AS customer_share,
+	   pg_typeof(revenue_share) AS revenue_share
+FROM custseg.segment_report('views_rep_round') LIMIT 1;
+DROP MATERIALIZED VIEW views_rep_round;
 
 -- An empty view: no rows.
 CREATE MATERIALIZED VIEW views_rep_empty AS SELECT * FROM views_rep WHERE false;

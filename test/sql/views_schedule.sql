@@ -45,7 +45,9 @@ DECLARE
 	s text;
 BEGIN
 	FOREACH s IN ARRAY ARRAY['*/15 * * * *', '0 2 * * mon-fri', '30 1 1,15 jan-jun,dec 0',
-							 '0 0-23/2 * * 7', ' 5  4  *  *  SUN ', '@hourly', '@Daily', '30 seconds'] LOOP
+							 '0 0-23/2 * * 7', ' 5  4  *  *  SUN ', E'0\t2\t*\t*\t*', '0 2 * JAN-Mar,oct-dec/2 MON-fri',
+							 '00000000000000000005 2 * * *',
+							 '00 02 01 01 00', '@hourly', '@reboot', ' @daily ', '30 seconds', '5 SECONDS'] LOOP
 		BEGIN
 			PERFORM custseg.schedule_refresh('views_sched', s);
 		EXCEPTION WHEN OTHERS THEN
@@ -72,6 +74,29 @@ SELECT custseg.schedule_refresh('views_sched', '0 seconds');
 SELECT custseg.schedule_refresh('views_sched', '90 seconds');
 SELECT custseg.schedule_refresh('views_sched', '@sometimes');
 SELECT custseg.schedule_refresh('views_sched', 'every night');
+-- What pg_cron 1.4 rejects: macros in other cases, fields on separate lines,
+-- a step after a single value, names outside the month and day-of-week
+-- fields, schedules of 1000 bytes or more; and what it would take silently
+-- wrong or that custseg refuses to keep the rule simple: text after a macro
+-- or inside a field, any line break.
+SELECT custseg.schedule_refresh('views_sched', '@REBOOT');
+SELECT custseg.schedule_refresh('views_sched', '@Daily');
+SELECT custseg.schedule_refresh('views_sched', '@daily 0');
+SELECT custseg.schedule_refresh('views_sched', E'0\n2\n*\n*\n*');
+SELECT custseg.schedule_refresh('views_sched', E'0 2 * * *\n');
+SELECT custseg.schedule_refresh('views_sched', E'\n0 2 * * *');
+SELECT custseg.schedule_refresh('views_sched', '1/20 * * * *');
+SELECT custseg.schedule_refresh('views_sched', '0 2 mon * *');
+SELECT custseg.schedule_refresh('views_sched', '0 2 * january *');
+SELECT custseg.schedule_refresh('views_sched', '0 2 * * 1;');
+SELECT custseg.schedule_refresh('views_sched', '0,,5 2 * * *');
+DO $$
+BEGIN
+	PERFORM custseg.schedule_refresh('views_sched', '0 2 * * 1 ' || repeat(' ', 990));
+EXCEPTION WHEN invalid_parameter_value THEN
+	RAISE NOTICE '%: ...%', SQLSTATE, pg_catalog.right(SQLERRM, 42);
+END
+$$;
 
 -- NULL arguments.
 SELECT custseg.schedule_refresh(NULL, '0 2 * * *');

@@ -16,7 +16,7 @@ SELECT is((SELECT format('%s %s %s %s', provolatile, proparallel, proisstrict, p
 		   WHERE oid = 'custseg.check_segment_map(text, integer)'::regprocedure),
 		  's s t t', 'check_segment_map(map, bins) is a STABLE PARALLEL SAFE STRICT set-returning function');
 SELECT is(custseg.segment(5, 5, 5), custseg.segment(5, 5, 5, 'rfm'), 'the default map is rfm');
-SELECT is(custseg.segment(ROW(3, 3, 3, 333)::custseg.rfm_score), custseg.segment(3, 3, 3, 'rfm'),
+SELECT is(custseg.segment(ROW(3, 3, 3, 333, 5)::custseg.rfm_score), custseg.segment(3, 3, 3, 'rfm'),
 		  'the default map of the composite form is rfm');
 
 -- The table.
@@ -77,11 +77,11 @@ SELECT is(custseg.segment(1, 5, 5, 'rfm11'), 'Can''t Lose Them', 'rfm11 155 is C
 SELECT is(custseg.segment(1, 1, 1, 'rfm11'), 'Lost', 'rfm11 111 is Lost');
 
 -- The composite form and NULLs.
-SELECT is(custseg.segment(ROW(5, 1, 1, 511)::custseg.rfm_score, 'rfm11'), 'New Customers', 'composite form');
-SELECT is(custseg.segment(ROW(1, 1, 1, 555)::custseg.rfm_score), 'Lost', 'the cell field is ignored');
+SELECT is(custseg.segment(ROW(5, 1, 1, 511, 5)::custseg.rfm_score, 'rfm11'), 'New Customers', 'composite form');
+SELECT is(custseg.segment(ROW(1, 1, 1, 555, 5)::custseg.rfm_score), 'Lost', 'the cell field is ignored');
 SELECT is(custseg.segment(NULL, 1, 1), NULL, 'NULL r gives NULL');
 SELECT is(custseg.segment(1, 1, 1, NULL), NULL, 'NULL map gives NULL');
-SELECT is(custseg.segment(ROW(1, NULL, 1, NULL)::custseg.rfm_score), NULL, 'NULL f in the composite gives NULL');
+SELECT is(custseg.segment(ROW(1, NULL, 1, NULL, 5)::custseg.rfm_score), NULL, 'NULL f in the composite gives NULL');
 SELECT is(custseg.segment(NULL::custseg.rfm_score), NULL, 'NULL composite gives NULL');
 
 -- Bad scores, maps and bins.
@@ -89,15 +89,15 @@ SELECT throws_ok($$SELECT custseg.segment(0, 1, 1)$$, '22003',
 				 'r score must be between 1 and 10, not 0', 'r = 0');
 SELECT throws_ok($$SELECT custseg.segment(1, 11, 1, 'rfm11')$$, '22003',
 				 'f score must be between 1 and 10, not 11', 'f = 11');
-SELECT throws_ok($$SELECT custseg.segment(ROW(1, 1, -1, 0)::custseg.rfm_score)$$, '22003',
+SELECT throws_ok($$SELECT custseg.segment(ROW(1, 1, -1, 0, 5)::custseg.rfm_score)$$, '22003',
 				 'm score must be between 1 and 10, not -1', 'negative m in the composite');
 SELECT throws_ok($$SELECT custseg.segment(6, 1, 1)$$, '22023',
 				 'built-in map "rfm" labels scores 1 to 5, not r = 6', 'rfm is for 5 bins');
-SELECT throws_ok($$SELECT custseg.segment(ROW(1, 1, 10, 0)::custseg.rfm_score, 'rfm11')$$, '22023',
+SELECT throws_ok($$SELECT custseg.segment(ROW(1, 1, 10, 0, 5)::custseg.rfm_score, 'rfm11')$$, '22023',
 				 'built-in map "rfm11" labels scores 1 to 5, not m = 10', 'rfm11 is for 5 bins');
 SELECT throws_ok($$SELECT custseg.segment(1, 1, 1, 'nope')$$, '42704',
 				 'segment map "nope" does not exist', 'unknown map');
-SELECT throws_ok($$SELECT custseg.segment(ROW(1, 1, 1, 111)::custseg.rfm_score, 'RFM')$$, '42704',
+SELECT throws_ok($$SELECT custseg.segment(ROW(1, 1, 1, 111, 5)::custseg.rfm_score, 'RFM')$$, '42704',
 				 'segment map "RFM" does not exist', 'map names are case sensitive');
 SELECT throws_ok($$SELECT * FROM custseg.segment_map_rules('nope')$$, '42704',
 				 'segment map "nope" does not exist', 'segment_map_rules: unknown map');
@@ -116,7 +116,7 @@ INSERT INTO custseg.segment_rules VALUES
 	('tap', 20, 'Recent', 6, 10, 1, 10, 1, 10),
 	('tap', 30, 'Shadowed', 10, 10, 10, 10, 10, 10);
 SELECT is(custseg.segment(10, 10, 10, 'tap'), 'Best', 'user map on 10 bins: first match');
-SELECT is(custseg.segment(ROW(6, 1, 1, NULL)::custseg.rfm_score, 'tap'), 'Recent', 'user map: composite form');
+SELECT is(custseg.segment(ROW(6, 1, 1, NULL, NULL)::custseg.rfm_score, 'tap'), 'Recent', 'user map: composite form');
 SELECT is(custseg.segment(5, 10, 10, 'tap'), 'Others', 'user map: no match is Others');
 SELECT results_eq(
 	$$SELECT problem, count(*)::int FROM custseg.check_segment_map('tap', 10) GROUP BY 1 ORDER BY 1$$,

@@ -2,7 +2,7 @@
 -- cohort retention (sql/parts/views.sql, docs/views.md): labels, SQLSTATEs,
 -- ownership and the row level security of the history.
 BEGIN;
-SELECT plan(118);
+SELECT plan(121);
 
 -- Labels: DDL and writes are VOLATILE PARALLEL UNSAFE, reads STABLE
 -- PARALLEL SAFE; none is SECURITY DEFINER; NULLs are errors, not STRICT
@@ -13,7 +13,7 @@ FROM (VALUES
 	('custseg.create_segment_view(text, regclass, name, name, name, timestamptz, text, custseg.rfm_thresholds, integer, text, text, record, custseg.gammagamma, interval, double precision, double precision, name)', 'v u f f'),
 	('custseg.schedule_refresh(regclass, text, boolean, boolean)', 'v u f f'),
 	('custseg.unschedule_refresh(regclass)', 'v u f f'),
-	('custseg.snapshot_segments(regclass)', 'v u f f'),
+	('custseg.snapshot_segments(regclass, timestamptz)', 'v u f f'),
 	('custseg.prune_segment_history(regclass, interval)', 'v u f f'),
 	('custseg.segment_transitions(regclass, timestamptz, timestamptz)', 's s f f'),
 	('custseg.segment_report(regclass, integer)', 's s f f'),
@@ -21,6 +21,7 @@ FROM (VALUES
 	('custseg.orders_column(regclass, name)', 's s t f'),
 	('custseg.segment_view_key(regclass)', 's s t f'),
 	('custseg.relation_name(regclass, text)', 's s t f'),
+	('custseg.history_key(regclass)', 's s t f'),
 	('custseg.require_pg_cron()', 's s f f')) AS v(f, l);
 
 -- Each runs with its own search_path (views_search_path shows why).
@@ -38,10 +39,10 @@ SELECT ok(NOT EXISTS (SELECT FROM pg_depend d
 		  'custseg requires no other extension (pg_cron is optional)');
 
 -- History tables: primary keys, kept by pg_dump, row level security on.
-SELECT col_is_pk('custseg', 'segment_history', ARRAY['view_name', 'snapshot_at', 'customer_key'],
-				 'segment_history key is (view_name, snapshot_at, customer_key)');
-SELECT col_is_pk('custseg', 'segment_snapshots', ARRAY['view_name', 'snapshot_at'],
-				 'segment_snapshots key is (view_name, snapshot_at)');
+SELECT col_is_pk('custseg', 'segment_history', ARRAY['view_name', 'view_owner', 'snapshot_at', 'customer_key'],
+				 'segment_history key is (view_name, view_owner, snapshot_at, customer_key)');
+SELECT col_is_pk('custseg', 'segment_snapshots', ARRAY['view_name', 'view_owner', 'snapshot_at'],
+				 'segment_snapshots key is (view_name, view_owner, snapshot_at)');
 SELECT ok((SELECT 'custseg.segment_history'::regclass = ANY (extconfig)
 				  AND 'custseg.segment_snapshots'::regclass = ANY (extconfig)
 		   FROM pg_extension WHERE extname = 'custseg'), 'pg_dump keeps the history');
@@ -108,7 +109,7 @@ SELECT is((SELECT count(*) FILTER (WHERE v.clv = custseg.clv(m.mbg, m.gg, v.repe
 		   FROM tap_clv_mbg v, tap_models m), 20::bigint, '... equal to custseg.clv of the MBG/NBD model');
 -- Calls without models resolve as before, also positional with untyped literals.
 SELECT is(custseg.create_segment_view('tap_positional', 'tap_orders', 'customer_id', 'order_time', 'amount',
-									  '2024-06-01', NULL, NULL, 4, 'quantile', 'rfm')::text, 'tap_positional',
+									  '2024-06-01', NULL, NULL, 5, 'quantile', 'rfm')::text, 'tap_positional',
 		  'a positional call with untyped literals resolves without models');
 -- Bad models.
 SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'amount',
@@ -285,9 +286,9 @@ SELECT throws_ok($$SELECT custseg.prune_segment_history('public.tap_segments', '
 	'42501', 'must be owner of materialized view public.tap_segments', 'prune: not the owner');
 SELECT throws_ok($$SELECT * FROM custseg.segment_transitions('public.tap_segments', now(), now())$$,
 	'42501', 'permission denied for materialized view public.tap_segments', 'transitions: may not read the view');
-SELECT throws_ok($$INSERT INTO custseg.segment_history VALUES ('public.tap_segments', now(), '999', 'Forged', 555)$$,
+SELECT throws_ok($$INSERT INTO custseg.segment_history VALUES ('public.tap_segments', now(), '999', 'Forged', 555, 'public', 'tap_segments', pg_get_userbyid((SELECT relowner FROM pg_class WHERE relname = 'tap_segments')))$$,
 	'42501', 'new row violates row-level security policy for table "segment_history"', 'history: no forged rows');
-SELECT throws_ok($$INSERT INTO custseg.segment_snapshots VALUES ('public.tap_segments', now(), 1)$$,
+SELECT throws_ok($$INSERT INTO custseg.segment_snapshots VALUES ('public.tap_segments', now(), 1, 'public', 'tap_segments', pg_get_userbyid((SELECT relowner FROM pg_class WHERE relname = 'tap_segments')))$$,
 	'42501', 'new row violates row-level security policy for table "segment_snapshots"', 'snapshots: no forged rows');
 SELECT throws_ok($$UPDATE custseg.segment_history SET segment = 'X'$$,
 	'42501', 'permission denied for table segment_history', 'history: no updates');
@@ -319,6 +320,10 @@ SELECT is(custseg.relation_name('pg_catalog.pg_class'::regclass), 'pg_catalog.pg
 SELECT throws_ok($$SELECT custseg.relation_name(4294967295::oid::regclass, 'Gone.')$$, '42P01',
 	'relation with OID 4294967295 does not exist', 'relation_name: a dropped relation');
 SELECT is(custseg.relation_name(NULL), NULL, 'relation_name: NULL in, NULL out (STRICT)');
+SELECT is((SELECT format('%s %s %s %s', view_name, view_schema, view_relname, view_owner) FROM custseg.history_key('pg_catalog.pg_class'::regclass)),
+	'pg_catalog.pg_class pg_catalog pg_class ' || pg_get_userbyid(10), 'history_key: quoted name, schema, name and owner');
+SELECT throws_ok($$SELECT custseg.history_key(4294967295::oid::regclass)$$, '42P01',
+	'relation with OID 4294967295 does not exist', 'history_key: a dropped relation');
 SELECT throws_ok($$SELECT custseg.require_pg_cron()$$, '55000',
 	'pg_cron is not installed in database "custseg_tap"', 'require_pg_cron: not here');
 

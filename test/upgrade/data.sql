@@ -164,9 +164,10 @@ SELECT 'predictions', md5(string_agg(concat_ws(' ', u.customer_id,
 	custseg.clv(t.paretonbd, t.gammagamma, (u.s).repeat_purchases, (u.s).active_days,
 				(u.s).age_days, coalesce((u.s).repeat_spend, 0), interval '2 years', 0.1, 0.3),
 	custseg.kmeans_assign(t.kmeans, ARRAY[(u.s).recency_days, (u.s).orders, (u.s).revenue]),
-	custseg.rfm_score(t.quantiles, u.s), custseg.rfm_score(t.rfm_method, u.s),
-	custseg.rfm_score(t.cuts, (u.s).recency_days, (u.s).orders, (u.s).revenue),
-	u.score, custseg.segment(u.score), custseg.segment(u.score, 'upgrade'),
+	-- scores by their cells: 0.2.0 adds the field bins to custseg.rfm_score
+	(custseg.rfm_score(t.quantiles, u.s)).cell, (custseg.rfm_score(t.rfm_method, u.s)).cell,
+	(custseg.rfm_score(t.cuts, (u.s).recency_days, (u.s).orders, (u.s).revenue)).cell,
+	(u.score).cell, custseg.segment(u.score), custseg.segment(u.score, 'upgrade'),
 	custseg.in_holdout(u.customer_id, 'spring', 0.3)), ',' ORDER BY u.customer_id))
 FROM up.scores u, up.stored t
 UNION ALL
@@ -185,7 +186,10 @@ UNION ALL
 SELECT 'segment view', md5(string_agg(v::text, ',' ORDER BY v.customer_id))
 FROM up.segments v
 UNION ALL
-SELECT 'segment report', string_agg(r::text, ',' ORDER BY r.segment)
+-- rounded as 0.2.0 rounds the report (revenue to 2 decimals, shares to 4)
+SELECT 'segment report', string_agg(concat_ws(' ', r.segment, r.segments, r.customers,
+	round(r.revenue::numeric, 2), round(r.customer_share::numeric, 4),
+	round(r.revenue_share::numeric, 4)), ',' ORDER BY r.segment)
 FROM custseg.segment_report('up.segments', 1) r
 UNION ALL
 SELECT 'segment history', concat_ws(' ', count(*), count(DISTINCT snapshot_at),
