@@ -615,124 +615,6 @@ CREATE FUNCTION custseg.holm(p_value float8)
 RETURNS float8
 AS 'MODULE_PATHNAME', 'holm' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
 
--- Uplift (issue 12 items 1-5, issue 14): one order-independent state,
--- custseg.uplift_sums, for the plain, stratified and CUPED aggregates;
--- 0.1.0's state type stays readable, with its support functions (for
--- aggregates users built over stored states); planning functions and
--- Holm's adjustment.
-DROP AGGREGATE custseg.uplift(boolean, float8);
-
--- The uplift aggregates (src/uplift.c).
--- State of the three forms of custseg.uplift: per stratum and group, rows,
--- least and greatest values and compensated sums of the outcome (and of the
--- covariate), so that the result does not depend on the order of rows or
--- of combined states.  Exact JSON text form.
-CREATE TYPE custseg.uplift_sums;
-
-CREATE FUNCTION custseg.uplift_sums_in(cstring)
-RETURNS custseg.uplift_sums
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-
-CREATE FUNCTION custseg.uplift_sums_out(custseg.uplift_sums)
-RETURNS cstring
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-
-CREATE TYPE custseg.uplift_sums (
-	INPUT = custseg.uplift_sums_in,
-	OUTPUT = custseg.uplift_sums_out,
-	INTERNALLENGTH = VARIABLE,
-	ALIGNMENT = double,
-	STORAGE = extended
-);
-
--- Not strict: a NULL treated, outcome, stratum or covariate is an error.
-CREATE FUNCTION custseg.uplift_sums_accum(custseg.uplift_sums, treated boolean, outcome float8)
-RETURNS custseg.uplift_sums
-AS 'MODULE_PATHNAME', 'uplift_sums_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION custseg.uplift_sums_accum(custseg.uplift_sums, treated boolean, outcome float8,
-										  stratum text)
-RETURNS custseg.uplift_sums
-AS 'MODULE_PATHNAME', 'uplift_sums_accum_stratum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION custseg.uplift_sums_accum(custseg.uplift_sums, treated boolean, outcome float8,
-										  covariate float8)
-RETURNS custseg.uplift_sums
-AS 'MODULE_PATHNAME', 'uplift_sums_accum_covariate' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION custseg.uplift_sums_combine(custseg.uplift_sums, custseg.uplift_sums)
-RETURNS custseg.uplift_sums
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-
-CREATE FUNCTION custseg.uplift_sums_final(custseg.uplift_sums)
-RETURNS custseg.uplift
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-
--- Treated against control: z-test for 0/1 outcomes, Welch's t-test otherwise.
-CREATE AGGREGATE custseg.uplift(treated boolean, outcome float8) (
-	SFUNC = custseg.uplift_sums_accum,
-	STYPE = custseg.uplift_sums,
-	FINALFUNC = custseg.uplift_sums_final,
-	COMBINEFUNC = custseg.uplift_sums_combine,
-	INITCOND = '{"kind": "plain", "binary": true, "strata": []}',
-	PARALLEL = SAFE
-);
-
--- Stratified: per-stratum lifts weighted by stratum size.
-CREATE AGGREGATE custseg.uplift(treated boolean, outcome float8, stratum text) (
-	SFUNC = custseg.uplift_sums_accum,
-	STYPE = custseg.uplift_sums,
-	FINALFUNC = custseg.uplift_sums_final,
-	COMBINEFUNC = custseg.uplift_sums_combine,
-	INITCOND = '{"kind": "stratified", "binary": true, "strata": []}',
-	PARALLEL = SAFE
-);
-
--- CUPED: the outcome adjusted by a pre-period covariate.
-CREATE AGGREGATE custseg.uplift_cuped(treated boolean, outcome float8, covariate float8) (
-	SFUNC = custseg.uplift_sums_accum,
-	STYPE = custseg.uplift_sums,
-	FINALFUNC = custseg.uplift_sums_final,
-	COMBINEFUNC = custseg.uplift_sums_combine,
-	INITCOND = '{"kind": "cuped", "binary": true, "strata": []}',
-	PARALLEL = SAFE
-);
-
--- Planning (src/power.c).
-CREATE FUNCTION custseg.normal_quantile(p float8)
-RETURNS float8
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-
--- Not strict: a NULL argument is an error.
-CREATE FUNCTION custseg.holdout_size(baseline_rate float8, lift float8,
-									 holdout_fraction float8 DEFAULT 0.5,
-									 alpha float8 DEFAULT 0.05, power float8 DEFAULT 0.8,
-									 OUT treated_size bigint, OUT control_size bigint)
-AS 'MODULE_PATHNAME', 'holdout_size' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION custseg.holdout_size_mean(sd float8, lift float8,
-										  holdout_fraction float8 DEFAULT 0.5,
-										  alpha float8 DEFAULT 0.05, power float8 DEFAULT 0.8,
-										  OUT treated_size bigint, OUT control_size bigint)
-AS 'MODULE_PATHNAME', 'holdout_size_mean' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION custseg.detectable_lift(baseline_rate float8, treated_size bigint,
-										control_size bigint, alpha float8 DEFAULT 0.05,
-										power float8 DEFAULT 0.8)
-RETURNS float8
-AS 'MODULE_PATHNAME', 'detectable_lift' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION custseg.detectable_lift_mean(sd float8, treated_size bigint,
-											 control_size bigint, alpha float8 DEFAULT 0.05,
-											 power float8 DEFAULT 0.8)
-RETURNS float8
-AS 'MODULE_PATHNAME', 'detectable_lift_mean' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
--- Holm's adjustment of the p-values of a window partition.
-CREATE FUNCTION custseg.holm(p_value float8)
-RETURNS float8
-AS 'MODULE_PATHNAME', 'holm' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
-
 -- Segment tables (docs/tables.md): custseg.segment_definition, shared by
 -- custseg.create_segment_view and custseg.create_segment_table; segment
 -- views, history, reports and schedules accept segment tables.
@@ -2318,428 +2200,6 @@ BEGIN
 END
 $$;
 
--- ----------------------------------------------------------------
--- CLV models you can trust (issue 11): the model types record the unit of
--- their times, the penalty and start values of the fit and its observed
--- information (models stored by 0.1.0 read them as NULL: days, no
--- information); fits with a unit, a penalty and start values; one C
--- function per prediction signature, predictions from a customer_summary,
--- with a numeric x or a text horizon; model_summary and log_likelihood.
--- ----------------------------------------------------------------
-ALTER TYPE custseg.bgnbd ADD ATTRIBUTE unit interval, ADD ATTRIBUTE penalty float8,
-	ADD ATTRIBUTE start_values float8[], ADD ATTRIBUTE information float8[];
-ALTER TYPE custseg.mbgnbd ADD ATTRIBUTE unit interval, ADD ATTRIBUTE penalty float8,
-	ADD ATTRIBUTE start_values float8[], ADD ATTRIBUTE information float8[];
-ALTER TYPE custseg.paretonbd ADD ATTRIBUTE unit interval, ADD ATTRIBUTE penalty float8,
-	ADD ATTRIBUTE start_values float8[], ADD ATTRIBUTE information float8[];
-ALTER TYPE custseg.bgbb ADD ATTRIBUTE penalty float8,
-	ADD ATTRIBUTE start_values float8[], ADD ATTRIBUTE information float8[];
-ALTER TYPE custseg.gammagamma ADD ATTRIBUTE penalty float8,
-	ADD ATTRIBUTE start_values float8[], ADD ATTRIBUTE information float8[];
-
--- The rest is sql/parts/predict.sql as it stands (CREATE OR REPLACE gives
--- the predictions of 0.1.0 their own C function per signature).
--- CLV models, 0.2.0: fits with a unit, a penalty and start values; the
--- predictions of the continuous-time families (one C function per SQL
--- signature); model_summary, log_likelihood and parameter_draws.  src/fit_state.c,
--- src/fit_model.c, src/bgnbd.c, src/paretonbd.c, src/bgbb.c,
--- src/gammagamma.c; docs/fit.md.  (Also run by the upgrade script from
--- 0.1.0, hence CREATE OR REPLACE for the functions 0.1.0 had.)
-
--- Transition functions of the fits with settings (NULL: the default).
-CREATE FUNCTION custseg.fit_xtt_accum(state custseg.fit_state, x bigint,
-	t_x float8, t float8, unit interval)
-RETURNS custseg.fit_state
-AS 'MODULE_PATHNAME', 'fit_xtt_unit_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION custseg.fit_xtt_accum(state custseg.fit_state, x bigint,
-	t_x float8, t float8, unit interval, penalty float8, start_values float8[])
-RETURNS custseg.fit_state
-AS 'MODULE_PATHNAME', 'fit_xtt_settings_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION custseg.fit_xtt_accum(state custseg.fit_state,
-	summary custseg.customer_summary, penalty float8, start_values float8[])
-RETURNS custseg.fit_state
-AS 'MODULE_PATHNAME', 'fit_xtt_summary_settings_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION custseg.fit_bgbb_accum(state custseg.fit_state, x bigint,
-	t_x bigint, n bigint, weight bigint, penalty float8, start_values float8[])
-RETURNS custseg.fit_state
-AS 'MODULE_PATHNAME', 'fit_bgbb_settings_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION custseg.fit_spend_accum(state custseg.fit_state, x bigint,
-	mean_spend float8, penalty float8, start_values float8[])
-RETURNS custseg.fit_state
-AS 'MODULE_PATHNAME', 'fit_spend_settings_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION custseg.fit_spend_accum(state custseg.fit_state,
-	summary custseg.customer_summary, penalty float8, start_values float8[])
-RETURNS custseg.fit_state
-AS 'MODULE_PATHNAME', 'fit_spend_summary_settings_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
--- A horizon written as text ('1 year'): what an untyped literal horizon
--- resolves to.  A bare number is an error.
-CREATE FUNCTION custseg.horizon(horizon text)
-RETURNS interval
-AS 'MODULE_PATHNAME', 'fit_horizon_text' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-
--- The fit aggregates with settings.
-DO $$
-DECLARE
-	model text;
-	args text;
-BEGIN
-	FOREACH model IN ARRAY ARRAY['bgnbd', 'mbgnbd', 'paretonbd'] LOOP
-		FOREACH args IN ARRAY ARRAY[
-			'x bigint, t_x float8, t float8, unit interval',
-			'x bigint, t_x float8, t float8, unit interval, penalty float8, start_values float8[]',
-			'summary custseg.customer_summary, penalty float8, start_values float8[]'] LOOP
-			EXECUTE format($sql$
-				CREATE AGGREGATE custseg.%1$s_fit(%2$s) (
-					SFUNC = custseg.fit_xtt_accum,
-					STYPE = custseg.fit_state,
-					FINALFUNC = custseg.%1$s_final,
-					COMBINEFUNC = custseg.fit_combine,
-					PARALLEL = SAFE
-				)$sql$,
-				model, args);
-		END LOOP;
-	END LOOP;
-END
-$$;
-
-CREATE AGGREGATE custseg.bgbb_fit(x bigint, t_x bigint, n bigint, weight bigint,
-	penalty float8, start_values float8[]) (
-	SFUNC = custseg.fit_bgbb_accum,
-	STYPE = custseg.fit_state,
-	FINALFUNC = custseg.bgbb_final,
-	COMBINEFUNC = custseg.fit_combine,
-	PARALLEL = SAFE
-);
-
-CREATE AGGREGATE custseg.gammagamma_fit(x bigint, mean_spend float8,
-	penalty float8, start_values float8[]) (
-	SFUNC = custseg.fit_spend_accum,
-	STYPE = custseg.fit_state,
-	FINALFUNC = custseg.gammagamma_final,
-	COMBINEFUNC = custseg.fit_combine,
-	PARALLEL = SAFE
-);
-
-CREATE AGGREGATE custseg.gammagamma_fit(summary custseg.customer_summary,
-	penalty float8, start_values float8[]) (
-	SFUNC = custseg.fit_spend_accum,
-	STYPE = custseg.fit_state,
-	FINALFUNC = custseg.gammagamma_final,
-	COMBINEFUNC = custseg.fit_combine,
-	PARALLEL = SAFE
-);
-
--- Predictions of BG/NBD, MBG/NBD and Pareto/NBD.  The customer is
--- (x bigint, t_x, t), (x float8, t_x, t) (a whole number: numeric and
--- integer x resolve to it) or a custseg.customer_summary; the horizon a
--- float8 in the model's unit, an interval, or text (custseg.horizon).
-DO $$
-DECLARE
-	model text;
-	cust text[];
-	h text[];
-	customers text[] := ARRAY[
-		-- signature, C suffix, call arguments
-		ARRAY['x bigint, t_x float8, t float8', '', 'x, t_x, t'],
-		ARRAY['x float8, t_x float8, t float8', '_xf', 'x, t_x, t'],
-		ARRAY['summary custseg.customer_summary', '_summary', 'summary']];
-	horizons text[] := ARRAY[ARRAY['float8', 'number'], ARRAY['interval', 'interval']];
-	spend text;
-BEGIN
-	FOREACH model IN ARRAY ARRAY['bgnbd', 'mbgnbd', 'paretonbd'] LOOP
-		FOREACH cust SLICE 1 IN ARRAY customers LOOP
-			spend := CASE WHEN cust[2] = '_summary' THEN '' ELSE 'mean_spend float8, ' END;
-			FOREACH h SLICE 1 IN ARRAY horizons LOOP
-				EXECUTE format($sql$
-					CREATE OR REPLACE FUNCTION custseg.expected_purchases(model custseg.%1$s,
-						horizon %2$s, %3$s)
-					RETURNS float8
-					AS 'MODULE_PATHNAME', '%1$s_expected_purchases%4$s_%5$s'
-					LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE$sql$,
-					model, h[1], cust[1], cust[2], h[2]);
-				EXECUTE format($sql$
-					CREATE OR REPLACE FUNCTION custseg.clv(model custseg.%1$s,
-						gg custseg.gammagamma, %3$s, %6$shorizon %2$s,
-						annual_discount_rate float8, margin float8 DEFAULT 1)
-					RETURNS float8
-					AS 'MODULE_PATHNAME', '%1$s_clv%4$s_%5$s'
-					LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE$sql$,
-					model, h[1], cust[1], cust[2], h[2], spend);
-			END LOOP;
-			EXECUTE format($sql$
-				CREATE OR REPLACE FUNCTION custseg.expected_purchases(model custseg.%1$s,
-					horizon text, %2$s)
-				RETURNS float8
-				LANGUAGE sql STABLE STRICT PARALLEL SAFE
-				AS 'SELECT custseg.expected_purchases(model, custseg.horizon(horizon), %3$s)'$sql$,
-				model, cust[1], cust[3]);
-			EXECUTE format($sql$
-				CREATE OR REPLACE FUNCTION custseg.clv(model custseg.%1$s,
-					gg custseg.gammagamma, %2$s, %4$shorizon text,
-					annual_discount_rate float8, margin float8 DEFAULT 1)
-				RETURNS float8
-				LANGUAGE sql STABLE STRICT PARALLEL SAFE
-				AS 'SELECT custseg.clv(model, gg, %3$s, %5$scustseg.horizon(horizon), annual_discount_rate, margin)'$sql$,
-				model, cust[1], cust[3], spend,
-				CASE WHEN spend = '' THEN '' ELSE 'mean_spend, ' END);
-			EXECUTE format($sql$
-				CREATE OR REPLACE FUNCTION custseg.p_alive(model custseg.%1$s, %2$s)
-				RETURNS float8
-				AS 'MODULE_PATHNAME', '%1$s_p_alive%3$s'
-				LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE$sql$,
-				model, cust[1], cust[2]);
-		END LOOP;
-		FOREACH h SLICE 1 IN ARRAY horizons LOOP
-			EXECUTE format($sql$
-				CREATE OR REPLACE FUNCTION custseg.expected_purchases(model custseg.%1$s,
-					horizon %2$s)
-				RETURNS float8
-				AS 'MODULE_PATHNAME', '%1$s_expected_purchases_new_%3$s'
-				LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE$sql$,
-				model, h[1], h[2]);
-			EXECUTE format($sql$
-				CREATE OR REPLACE FUNCTION custseg.purchase_probability(model custseg.%1$s,
-					n bigint, horizon %2$s)
-				RETURNS float8
-				AS 'MODULE_PATHNAME', '%1$s_purchase_probability_%3$s'
-				LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE$sql$,
-				model, h[1], h[2]);
-		END LOOP;
-		EXECUTE format($sql$
-			CREATE OR REPLACE FUNCTION custseg.expected_purchases(model custseg.%1$s,
-				horizon text)
-			RETURNS float8
-			LANGUAGE sql STABLE STRICT PARALLEL SAFE
-			AS 'SELECT custseg.expected_purchases(model, custseg.horizon(horizon))'$sql$,
-			model);
-		EXECUTE format($sql$
-			CREATE OR REPLACE FUNCTION custseg.purchase_probability(model custseg.%1$s,
-				n bigint, horizon text)
-			RETURNS float8
-			LANGUAGE sql STABLE STRICT PARALLEL SAFE
-			AS 'SELECT custseg.purchase_probability(model, n, custseg.horizon(horizon))'$sql$,
-			model);
-		EXECUTE format($sql$
-			CREATE FUNCTION custseg.log_likelihood(model custseg.%1$s,
-				x bigint, t_x float8, t float8)
-			RETURNS float8
-			AS 'MODULE_PATHNAME', '%1$s_log_likelihood'
-			LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE$sql$,
-			model);
-	END LOOP;
-
-	-- Every family: its parameters with standard errors and intervals.
-	FOREACH model IN ARRAY ARRAY['bgnbd', 'mbgnbd', 'paretonbd', 'bgbb', 'gammagamma'] LOOP
-		EXECUTE format($sql$
-			CREATE FUNCTION custseg.model_summary(model custseg.%1$s)
-			RETURNS TABLE (parameter text, estimate float8, std_error float8,
-				lower float8, upper float8, per_day float8, per_week float8,
-				log_likelihood float8, aic float8, bic float8,
-				customers bigint, converged boolean)
-			AS 'MODULE_PATHNAME', '%1$s_model_summary'
-			LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 4$sql$,
-			model);
-		-- Draws from the asymptotic normal of the log-parameters, for
-		-- prediction intervals.
-		EXECUTE format($sql$
-			CREATE FUNCTION custseg.parameter_draws(model custseg.%1$s,
-				draws integer DEFAULT 200, seed bigint DEFAULT 1)
-			RETURNS SETOF custseg.%1$s
-			AS 'MODULE_PATHNAME', '%1$s_parameter_draws'
-			LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 200$sql$,
-			model);
-	END LOOP;
-END
-$$;
-
--- The holdout check as functions (issue 11): sql/parts/clv_check.sql as it
--- stands.
--- The calibration/holdout check of a CLV model, as functions: per
--- calibration repeat-purchase count, the calibration distribution of
--- repeat purchases, and weekly tracking of cumulative repeat purchases.
--- docs/clv_check.md.  (Also run by the upgrade script from 0.1.0.)
-
--- The arguments every check shares, checked; the query of the calibration
--- customers: one row per customer whose first purchase day is at most
--- calibration_end, with s (custseg.summarize as of calibration_end, on
--- local calendar days), actual (distinct purchase days in the holdout,
--- calibration_end < day <= holdout_end, amount >= 0) and actual_revenue
--- (every amount of the holdout), for $1 = calibration_end, $2 =
--- holdout_end.
-CREATE FUNCTION custseg.holdout_customers_sql(orders regclass, customer_column name,
-	time_column name, amount_column name, calibration_end date, holdout_end date,
-	model text)
-RETURNS text
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	IF orders IS NULL OR customer_column IS NULL OR time_column IS NULL OR
-	   amount_column IS NULL OR calibration_end IS NULL OR holdout_end IS NULL OR model IS NULL THEN
-		RAISE EXCEPTION 'the arguments of a holdout check must not be NULL'
-			USING ERRCODE = 'null_value_not_allowed',
-				  HINT = 'Name the orders relation, its customer, time and amount columns, the two period ends and the model.';
-	END IF;
-	IF calibration_end >= holdout_end THEN
-		RAISE EXCEPTION 'calibration_end must be before holdout_end, not % and %', calibration_end, holdout_end
-			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'The model is fitted on the orders up to calibration_end and checked on those after it, up to holdout_end.';
-	END IF;
-	IF model NOT IN ('bgnbd', 'mbgnbd', 'paretonbd') THEN
-		RAISE EXCEPTION 'unknown model "%"', model
-			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'The model is ''bgnbd'', ''mbgnbd'' or ''paretonbd''.';
-	END IF;
-	IF custseg.orders_column(orders, time_column) NOT IN
-	   ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype) THEN
-		RAISE EXCEPTION 'column "%" of relation % must be a date, timestamp or timestamptz', time_column, orders
-			USING ERRCODE = 'datatype_mismatch',
-				  HINT = 'The time column holds when each order was placed.';
-	END IF;
-	PERFORM custseg.orders_column(orders, customer_column);
-	PERFORM custseg.orders_column(orders, amount_column);
-	RETURN format($sql$
-		SELECT o.%1$I AS customer,
-			   custseg.summarize(o.%2$I::date, o.%3$I, $1) FILTER (WHERE o.%2$I::date <= $1) AS s,
-			   count(DISTINCT o.%2$I::date) FILTER (WHERE o.%2$I::date > $1 AND o.%2$I::date <= $2
-													 AND o.%3$I >= 0) AS actual,
-			   coalesce(sum(o.%3$I) FILTER (WHERE o.%2$I::date > $1 AND o.%2$I::date <= $2), 0)::float8
-				 AS actual_revenue
-		FROM %4$s AS o
-		WHERE o.%1$I IS NOT NULL AND o.%2$I IS NOT NULL AND o.%3$I IS NOT NULL
-		GROUP BY 1
-		HAVING min(o.%2$I::date) FILTER (WHERE o.%3$I >= 0) <= $1$sql$,
-		customer_column, time_column, amount_column, orders);
-END
-$$;
-
--- Per calibration repeat-purchase count (0 .. 6, 7+): customers, actual and
--- predicted holdout purchases and revenue per customer.  Sums are taken in
--- numeric (of the float8 values, rounded to 15 digits): they do not depend
--- on the order of the rows.
-CREATE FUNCTION custseg.holdout_check(orders regclass, customer_column name,
-	time_column name, amount_column name, calibration_end date, holdout_end date,
-	model text DEFAULT 'bgnbd', spend_model boolean DEFAULT true)
-RETURNS TABLE (repeat_purchases text, customers bigint, actual_purchases float8,
-	predicted_purchases float8, actual_revenue float8, predicted_revenue float8)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	customers_sql text := custseg.holdout_customers_sql(orders, customer_column, time_column,
-		amount_column, calibration_end, holdout_end, model);
-BEGIN
-	IF spend_model IS NULL THEN
-		RAISE EXCEPTION 'spend_model must not be NULL'
-			USING ERRCODE = 'null_value_not_allowed',
-				  HINT = 'Pass true to predict revenue with a Gamma-Gamma model, false for purchases only.';
-	END IF;
-	RETURN QUERY EXECUTE format($sql$
-		WITH c AS (%1$s),
-		m AS (SELECT custseg.%2$I(c.s) AS m FROM c),
-		g AS (SELECT custseg.gammagamma_fit(c.s) FILTER (WHERE $4) AS g FROM c)
-		SELECT CASE WHEN least((c.s).repeat_purchases, 7) = 7 THEN '7+'
-					ELSE least((c.s).repeat_purchases, 7)::text END,
-			   count(*),
-			   avg(c.actual)::float8,
-			   avg(custseg.expected_purchases(m.m, $3, c.s)::numeric)::float8,
-			   CASE WHEN $4 THEN avg(c.actual_revenue::numeric)::float8 END,
-			   avg(custseg.clv(m.m, g.g, c.s, $3, 0, 1)::numeric)::float8
-		FROM c, m, g
-		WHERE (c.s).repeat_purchases IS NOT NULL
-		GROUP BY least((c.s).repeat_purchases, 7)
-		ORDER BY least((c.s).repeat_purchases, 7)$sql$, customers_sql, model || '_fit')
-	USING calibration_end, holdout_end, (holdout_end - calibration_end)::float8, spend_model;
-END
-$$;
-
--- The calibration distribution of repeat purchases (0 .. 6, 7+): customers
--- who made them, and the number the model expects, sum over customers of
--- P(X(T) = k) with T the customer's age at calibration_end.
-CREATE FUNCTION custseg.holdout_period_transactions(orders regclass, customer_column name,
-	time_column name, amount_column name, calibration_end date, holdout_end date,
-	model text DEFAULT 'bgnbd')
-RETURNS TABLE (repeat_purchases text, customers bigint, expected_customers float8)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	customers_sql text := custseg.holdout_customers_sql(orders, customer_column, time_column,
-		amount_column, calibration_end, holdout_end, model);
-BEGIN
-	RETURN QUERY EXECUTE format($sql$
-		WITH c AS (%1$s),
-		m AS (SELECT custseg.%2$I(c.s) AS m FROM c),
-		ages AS (SELECT (c.s).age_days AS t, count(*) AS n FROM c
-				 WHERE (c.s).repeat_purchases IS NOT NULL GROUP BY 1),
-		expected AS (SELECT k, sum(ages.n * custseg.purchase_probability(m.m, k, ages.t)::numeric) AS e
-					 FROM ages, m, generate_series(0, 6) AS k GROUP BY k),
-		actual AS (SELECT least((c.s).repeat_purchases, 7) AS k, count(*) AS n FROM c
-				   WHERE (c.s).repeat_purchases IS NOT NULL GROUP BY 1),
-		total AS (SELECT sum(ages.n) AS n FROM ages)
-		SELECT CASE WHEN k.k = 7 THEN '7+' ELSE k.k::text END,
-			   coalesce(actual.n, 0),
-			   CASE WHEN k.k = 7 THEN total.n - (SELECT sum(e) FROM expected)
-					ELSE expected.e END::float8
-		FROM generate_series(0, 7) AS k(k)
-			 CROSS JOIN total
-			 LEFT JOIN expected ON expected.k = k.k
-			 LEFT JOIN actual ON actual.k = k.k
-		WHERE total.n > 0
-		ORDER BY k.k$sql$, customers_sql, model || '_fit')
-	USING calibration_end, holdout_end;
-END
-$$;
-
--- Weekly tracking: cumulative repeat purchases of the calibration
--- customers at the end of each week from the first purchase day to
--- holdout_end, actual and expected (sum over customers of the expected
--- purchases of a new customer in the days since their first purchase).
-CREATE FUNCTION custseg.holdout_tracking(orders regclass, customer_column name,
-	time_column name, amount_column name, calibration_end date, holdout_end date,
-	model text DEFAULT 'bgnbd')
-RETURNS TABLE (week integer, week_end date, actual_cumulative bigint,
-	expected_cumulative float8, holdout boolean)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	customers_sql text := custseg.holdout_customers_sql(orders, customer_column, time_column,
-		amount_column, calibration_end, holdout_end, model);
-BEGIN
-	RETURN QUERY EXECUTE format($sql$
-		WITH c AS (%1$s),
-		m AS (SELECT custseg.%2$I(c.s) AS m FROM c),
-		first_days AS (SELECT c.customer, (c.s).first_order::date AS f FROM c
-					   WHERE (c.s).repeat_purchases IS NOT NULL),
-		cohorts AS (SELECT f, count(*) AS n FROM first_days GROUP BY f),
-		repeat_days AS (
-			SELECT o.day, count(*) AS n
-			FROM (SELECT DISTINCT o.%3$I AS customer, o.%4$I::date AS day
-				  FROM %6$s AS o
-				  WHERE o.%5$I >= 0 AND o.%4$I::date <= $2) o
-				 JOIN first_days ON first_days.customer = o.customer AND o.day > first_days.f
-			GROUP BY o.day),
-		weeks AS (
-			SELECT w::integer AS week, least((SELECT min(f) FROM cohorts) + 7 * w, $2) AS week_end
-			FROM generate_series(1, ceil(($2 - (SELECT min(f) FROM cohorts)) / 7.0)::integer) AS w)
-		SELECT weeks.week, weeks.week_end,
-			   (SELECT coalesce(sum(r.n), 0)::bigint FROM repeat_days r WHERE r.day <= weeks.week_end),
-			   (SELECT sum(cohorts.n * custseg.expected_purchases(m.m, greatest(weeks.week_end - cohorts.f, 0)::float8)::numeric)::float8
-				FROM cohorts, m),
-			   weeks.week_end > $1
-		FROM weeks
-		ORDER BY weeks.week$sql$, customers_sql, model || '_fit',
-		customer_column, time_column, amount_column, orders)
-	USING calibration_end, holdout_end;
-END
-$$;
 
 -- Segment history keyed by the view's schema, name and owner (issue 15 §2):
 -- new columns view_schema, view_relname and view_owner, a check that
@@ -3894,10 +3354,91 @@ BEGIN
 END
 $$;
 
--- ----------------------------------------------------------------
--- Functions that several of the sections above define: their final
--- definitions, as sql/parts has them.
--- ----------------------------------------------------------------
+-- Merge of segment history and segment tables: the final definitions (sql/parts) of the functions defined above
+-- that other sections define too.
+CREATE OR REPLACE FUNCTION custseg.cohort_retention(orders regclass, customer_column name,
+	time_column name, period text DEFAULT 'month', amount_column name DEFAULT NULL)
+RETURNS TABLE (cohort date, period_number integer, customers bigint, active bigint,
+			   retention double precision)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	time_type regtype;
+	amount_type regtype;
+	time_sql text;
+	filter_sql text := '';
+	distance_sql text;
+BEGIN
+	IF num_nulls(orders, customer_column, time_column, period) > 0 THEN
+		RAISE EXCEPTION '% of custseg.cohort_retention must not be NULL',
+			CASE WHEN orders IS NULL THEN 'orders' WHEN customer_column IS NULL THEN 'customer_column'
+				 WHEN time_column IS NULL THEN 'time_column' ELSE 'period' END
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass the orders relation, its customer and time columns, and ''month'', ''quarter'' or ''week''.';
+	END IF;
+	IF period NOT IN ('month', 'quarter', 'week') THEN
+		RAISE EXCEPTION 'unknown cohort period "%"', period
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Use ''month'' (calendar months), ''quarter'' (calendar quarters) or ''week'' (ISO weeks, starting on Monday).';
+	END IF;
+	PERFORM custseg.orders_column(orders, customer_column);
+	time_type := custseg.orders_column(orders, time_column);
+	IF time_type NOT IN ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype) THEN
+		RAISE EXCEPTION 'column "%" of relation % has type %, not a date or time', time_column, orders, time_type
+			USING ERRCODE = 'datatype_mismatch',
+				  HINT = 'Use a date, timestamp or timestamptz column, or a view that casts the order time to one of them.';
+	END IF;
+	-- A date is truncated as a timestamp: its own calendar, not the session's time zone.
+	time_sql := format('o.%I::%s', time_column,
+		CASE time_type WHEN 'date'::regtype THEN 'timestamp'::regtype ELSE time_type END);
+	IF amount_column IS NOT NULL THEN
+		amount_type := custseg.orders_column(orders, amount_column);
+		IF amount_type NOT IN ('numeric'::regtype, 'double precision'::regtype, 'real'::regtype,
+							   'integer'::regtype, 'bigint'::regtype, 'smallint'::regtype) THEN
+			RAISE EXCEPTION 'column "%" of relation % has type %, not a number', amount_column, orders, amount_type
+				USING ERRCODE = 'datatype_mismatch',
+					  HINT = 'Use a numeric, double precision, integer or bigint column, or leave amount_column NULL to count every row as a purchase.';
+		END IF;
+		filter_sql := format(' AND o.%I >= 0', amount_column);
+	END IF;
+	distance_sql := CASE period
+		WHEN 'month' THEN '((extract(year FROM p.period_start) - extract(year FROM f.cohort)) * 12
+							+ extract(month FROM p.period_start) - extract(month FROM f.cohort))::integer'
+		WHEN 'quarter' THEN '((extract(year FROM p.period_start) - extract(year FROM f.cohort)) * 4
+							  + extract(quarter FROM p.period_start) - extract(quarter FROM f.cohort))::integer'
+		ELSE '(p.period_start - f.cohort) / 7' END;
+	RETURN QUERY EXECUTE format($sql$
+		WITH purchase AS (
+			SELECT DISTINCT o.%1$I AS customer, date_trunc(%2$L, %3$s)::date AS period_start
+			FROM %4$s AS o
+			WHERE o.%1$I IS NOT NULL AND o.%5$I IS NOT NULL%6$s
+		),
+		first AS (
+			SELECT p.customer, min(p.period_start) AS cohort
+			FROM purchase p GROUP BY p.customer
+		),
+		activity AS (
+			SELECT f.cohort, %7$s AS period_number, count(*) AS active
+			FROM purchase p JOIN first f ON f.customer = p.customer
+			GROUP BY 1, 2
+		),
+		size AS (
+			SELECT f.cohort, count(*) AS customers FROM first f GROUP BY f.cohort
+		)
+		SELECT s.cohort, n.period_number, s.customers, coalesce(a.active, 0),
+			   coalesce(a.active, 0)::double precision / s.customers
+		FROM size s
+		CROSS JOIN LATERAL generate_series(0,
+			(SELECT %8$s FROM (SELECT max(p.period_start) AS period_start FROM purchase p) AS p,
+							  (SELECT s.cohort) AS f)) AS n(period_number)
+		LEFT JOIN activity a ON a.cohort = s.cohort AND a.period_number = n.period_number
+		ORDER BY 1, 2$sql$,
+		customer_column, period, time_sql, orders, time_column, filter_sql,
+		distance_sql, distance_sql);
+END
+$$;
+
 CREATE OR REPLACE FUNCTION custseg.create_segment_view(
 	view_name text,
 	orders regclass,
@@ -3976,259 +3517,119 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION custseg.detectable_lift(baseline_rate float8, treated_size bigint,
-										control_size bigint, alpha float8 DEFAULT 0.05,
-										power float8 DEFAULT 0.8)
-RETURNS float8
-AS 'MODULE_PATHNAME', 'detectable_lift' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE OR REPLACE FUNCTION custseg.detectable_lift_mean(sd float8, treated_size bigint,
-											 control_size bigint, alpha float8 DEFAULT 0.05,
-											 power float8 DEFAULT 0.8)
-RETURNS float8
-AS 'MODULE_PATHNAME', 'detectable_lift_mean' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE OR REPLACE FUNCTION custseg.fit_bgbb_accum(state custseg.fit_state, x bigint,
-	t_x bigint, n bigint)
-RETURNS custseg.fit_state
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE OR REPLACE FUNCTION custseg.fit_bgbb_accum(state custseg.fit_state, x bigint,
-	t_x bigint, n bigint, weight bigint)
-RETURNS custseg.fit_state
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE OR REPLACE FUNCTION custseg.fit_bgbb_accum(state custseg.fit_state, x bigint,
-	t_x bigint, n bigint, weight bigint, penalty float8, start_values float8[])
-RETURNS custseg.fit_state
-AS 'MODULE_PATHNAME', 'fit_bgbb_settings_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE OR REPLACE FUNCTION custseg.fit_spend_accum(state custseg.fit_state, x bigint,
-	mean_spend float8)
-RETURNS custseg.fit_state
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE OR REPLACE FUNCTION custseg.fit_spend_accum(state custseg.fit_state,
-	summary custseg.customer_summary)
-RETURNS custseg.fit_state
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE OR REPLACE FUNCTION custseg.fit_spend_accum(state custseg.fit_state, x bigint,
-	mean_spend float8, penalty float8, start_values float8[])
-RETURNS custseg.fit_state
-AS 'MODULE_PATHNAME', 'fit_spend_settings_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE OR REPLACE FUNCTION custseg.fit_spend_accum(state custseg.fit_state,
-	summary custseg.customer_summary, penalty float8, start_values float8[])
-RETURNS custseg.fit_state
-AS 'MODULE_PATHNAME', 'fit_spend_summary_settings_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE OR REPLACE FUNCTION custseg.fit_xtt_accum(state custseg.fit_state, x bigint,
-	t_x float8, t float8)
-RETURNS custseg.fit_state
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE OR REPLACE FUNCTION custseg.fit_xtt_accum(state custseg.fit_state,
-	summary custseg.customer_summary)
-RETURNS custseg.fit_state
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE OR REPLACE FUNCTION custseg.fit_xtt_accum(state custseg.fit_state, x bigint,
-	t_x float8, t float8, unit interval)
-RETURNS custseg.fit_state
-AS 'MODULE_PATHNAME', 'fit_xtt_unit_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE OR REPLACE FUNCTION custseg.fit_xtt_accum(state custseg.fit_state, x bigint,
-	t_x float8, t float8, unit interval, penalty float8, start_values float8[])
-RETURNS custseg.fit_state
-AS 'MODULE_PATHNAME', 'fit_xtt_settings_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE OR REPLACE FUNCTION custseg.fit_xtt_accum(state custseg.fit_state,
-	summary custseg.customer_summary, penalty float8, start_values float8[])
-RETURNS custseg.fit_state
-AS 'MODULE_PATHNAME', 'fit_xtt_summary_settings_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE OR REPLACE FUNCTION custseg.holdout_check(orders regclass, customer_column name,
-	time_column name, amount_column name, calibration_end date, holdout_end date,
-	model text DEFAULT 'bgnbd', spend_model boolean DEFAULT true)
-RETURNS TABLE (repeat_purchases text, customers bigint, actual_purchases float8,
-	predicted_purchases float8, actual_revenue float8, predicted_revenue float8)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+CREATE OR REPLACE FUNCTION custseg.describe(thresholds custseg.rfm_thresholds, digits integer DEFAULT 6)
+RETURNS TABLE (dimension text, score integer, lower numeric, upper numeric, range text)
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	customers_sql text := custseg.holdout_customers_sql(orders, customer_column, time_column,
-		amount_column, calibration_end, holdout_end, model);
+	doc jsonb;
+	name text;
+	exact float8[];
+	cuts numeric[];
+	d integer;
+	k integer;
+	b integer;
+	s integer;
 BEGIN
-	IF spend_model IS NULL THEN
-		RAISE EXCEPTION 'spend_model must not be NULL'
+	IF thresholds IS NULL OR digits IS NULL THEN
+		RAISE EXCEPTION '% of custseg.describe must not be NULL',
+			CASE WHEN thresholds IS NULL THEN 'thresholds' ELSE 'digits' END
 			USING ERRCODE = 'null_value_not_allowed',
-				  HINT = 'Pass true to predict revenue with a Gamma-Gamma model, false for purchases only.';
+				  HINT = 'Pass a custseg.rfm_thresholds value, and the significant digits to show (6 by default).';
 	END IF;
-	RETURN QUERY EXECUTE format($sql$
-		WITH c AS (%1$s),
-		m AS (SELECT custseg.%2$I(c.s) AS m FROM c),
-		g AS (SELECT custseg.gammagamma_fit(c.s) FILTER (WHERE $4) AS g FROM c)
-		SELECT CASE WHEN least((c.s).repeat_purchases, 7) = 7 THEN '7+'
-					ELSE least((c.s).repeat_purchases, 7)::text END,
-			   count(*),
-			   avg(c.actual)::float8,
-			   avg(custseg.expected_purchases(m.m, $3, c.s)::numeric)::float8,
-			   CASE WHEN $4 THEN avg(c.actual_revenue::numeric)::float8 END,
-			   avg(custseg.clv(m.m, g.g, c.s, $3, 0, 1)::numeric)::float8
-		FROM c, m, g
-		WHERE (c.s).repeat_purchases IS NOT NULL
-		GROUP BY least((c.s).repeat_purchases, 7)
-		ORDER BY least((c.s).repeat_purchases, 7)$sql$, customers_sql, model || '_fit')
-	USING calibration_end, holdout_end, (holdout_end - calibration_end)::float8, spend_model;
+	IF digits NOT BETWEEN 1 AND 15 THEN
+		RAISE EXCEPTION 'digits must be between 1 and 15, not %', digits
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'A double precision value has 15 significant decimal digits; 6 is the default.';
+	END IF;
+	doc := (thresholds::text)::jsonb;
+	FOREACH name IN ARRAY ARRAY['recency', 'frequency', 'monetary'] LOOP
+		exact := ARRAY(SELECT (c.cut::text)::float8
+					   FROM pg_catalog.jsonb_array_elements(doc -> name) WITH ORDINALITY AS c(cut, i)
+					   ORDER BY c.i);
+		k := pg_catalog.cardinality(exact);
+		-- The fewest digits (from digits on) that keep the cut points apart.
+		d := digits;
+		LOOP
+			cuts := ARRAY(SELECT CASE WHEN x = 0 THEN 0::numeric
+									  ELSE pg_catalog.trim_scale(pg_catalog.round(x::numeric,
+										  d - 1 - pg_catalog.floor(pg_catalog.log(pg_catalog.abs(x::numeric)))::integer)) END
+						  FROM pg_catalog.unnest(exact) WITH ORDINALITY AS u(x, i) ORDER BY u.i);
+			EXIT WHEN d >= 15 OR NOT EXISTS (SELECT FROM pg_catalog.generate_series(1, k - 1) AS j
+											 WHERE cuts[j] >= cuts[j + 1]);
+			d := d + 1;
+		END LOOP;
+		-- Score s, best first; b: the number of cut points at or below its
+		-- values (docs/rfm.md).
+		FOR s IN REVERSE k + 1 .. 1 LOOP
+			b := CASE WHEN name = 'recency' THEN k + 1 - s ELSE s - 1 END;
+			dimension := name;
+			score := s;
+			lower := cuts[b];
+			upper := cuts[b + 1];
+			range := CASE WHEN lower IS NULL AND upper IS NULL THEN 'any value'
+						  WHEN lower IS NULL THEN format('below %s', upper)
+						  WHEN upper IS NULL THEN format('%s or more', lower)
+						  ELSE format('%s to below %s', lower, upper) END;
+			RETURN NEXT;
+		END LOOP;
+	END LOOP;
 END
 $$;
 
-CREATE OR REPLACE FUNCTION custseg.holdout_customers_sql(orders regclass, customer_column name,
-	time_column name, amount_column name, calibration_end date, holdout_end date,
-	model text)
-RETURNS text
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+CREATE OR REPLACE FUNCTION custseg.history_key(rel regclass,
+	OUT view_name text, OUT view_schema name, OUT view_relname name, OUT view_owner name)
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	IF orders IS NULL OR customer_column IS NULL OR time_column IS NULL OR
-	   amount_column IS NULL OR calibration_end IS NULL OR holdout_end IS NULL OR model IS NULL THEN
-		RAISE EXCEPTION 'the arguments of a holdout check must not be NULL'
+	SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),
+		   n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner)
+	INTO view_name, view_schema, view_relname, view_owner
+	FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+	WHERE c.oid = rel;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'relation with OID % does not exist', rel::oid
+			USING ERRCODE = 'undefined_table', HINT = 'The relation was dropped.';
+	END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION custseg.prune_segment_history(view regclass, keep interval)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	hk record;
+	pruned bigint;
+BEGIN
+	IF view IS NULL OR keep IS NULL THEN
+		RAISE EXCEPTION '% of custseg.prune_segment_history must not be NULL',
+			CASE WHEN view IS NULL THEN 'view' ELSE 'keep' END
 			USING ERRCODE = 'null_value_not_allowed',
-				  HINT = 'Name the orders relation, its customer, time and amount columns, the two period ends and the model.';
+				  HINT = 'Pass the view and how long to keep its snapshots, e.g. interval ''13 months''.';
 	END IF;
-	IF calibration_end >= holdout_end THEN
-		RAISE EXCEPTION 'calibration_end must be before holdout_end, not % and %', calibration_end, holdout_end
+	IF keep < interval '0' THEN
+		RAISE EXCEPTION 'keep must not be negative, not %', keep
 			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'The model is fitted on the orders up to calibration_end and checked on those after it, up to holdout_end.';
+				  HINT = 'Give how long snapshots are kept, e.g. interval ''13 months''; interval ''0'' deletes every snapshot taken before this transaction.';
 	END IF;
-	IF model NOT IN ('bgnbd', 'mbgnbd', 'paretonbd') THEN
-		RAISE EXCEPTION 'unknown model "%"', model
-			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'The model is ''bgnbd'', ''mbgnbd'' or ''paretonbd''.';
+	hk := custseg.history_key(view);
+	IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = view), 'USAGE') THEN
+		RAISE EXCEPTION 'must be owner of materialized view %', view
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = 'Only the owner of a view prunes its history.';
 	END IF;
-	IF custseg.orders_column(orders, time_column) NOT IN
-	   ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype) THEN
-		RAISE EXCEPTION 'column "%" of relation % must be a date, timestamp or timestamptz', time_column, orders
-			USING ERRCODE = 'datatype_mismatch',
-				  HINT = 'The time column holds when each order was placed.';
-	END IF;
-	PERFORM custseg.orders_column(orders, customer_column);
-	PERFORM custseg.orders_column(orders, amount_column);
-	RETURN format($sql$
-		SELECT o.%1$I AS customer,
-			   custseg.summarize(o.%2$I::date, o.%3$I, $1) FILTER (WHERE o.%2$I::date <= $1) AS s,
-			   count(DISTINCT o.%2$I::date) FILTER (WHERE o.%2$I::date > $1 AND o.%2$I::date <= $2
-													 AND o.%3$I >= 0) AS actual,
-			   coalesce(sum(o.%3$I) FILTER (WHERE o.%2$I::date > $1 AND o.%2$I::date <= $2), 0)::float8
-				 AS actual_revenue
-		FROM %4$s AS o
-		WHERE o.%1$I IS NOT NULL AND o.%2$I IS NOT NULL AND o.%3$I IS NOT NULL
-		GROUP BY 1
-		HAVING min(o.%2$I::date) FILTER (WHERE o.%3$I >= 0) <= $1$sql$,
-		customer_column, time_column, amount_column, orders);
+	DELETE FROM custseg.segment_history h
+	WHERE h.view_name = hk.view_name AND h.view_owner = hk.view_owner AND h.snapshot_at < pg_catalog.now() - keep;
+	DELETE FROM custseg.segment_snapshots s
+	WHERE s.view_name = hk.view_name AND s.view_owner = hk.view_owner AND s.snapshot_at < pg_catalog.now() - keep;
+	GET DIAGNOSTICS pruned = ROW_COUNT;
+	RETURN pruned;
 END
 $$;
-
-CREATE OR REPLACE FUNCTION custseg.holdout_period_transactions(orders regclass, customer_column name,
-	time_column name, amount_column name, calibration_end date, holdout_end date,
-	model text DEFAULT 'bgnbd')
-RETURNS TABLE (repeat_purchases text, customers bigint, expected_customers float8)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	customers_sql text := custseg.holdout_customers_sql(orders, customer_column, time_column,
-		amount_column, calibration_end, holdout_end, model);
-BEGIN
-	RETURN QUERY EXECUTE format($sql$
-		WITH c AS (%1$s),
-		m AS (SELECT custseg.%2$I(c.s) AS m FROM c),
-		ages AS (SELECT (c.s).age_days AS t, count(*) AS n FROM c
-				 WHERE (c.s).repeat_purchases IS NOT NULL GROUP BY 1),
-		expected AS (SELECT k, sum(ages.n * custseg.purchase_probability(m.m, k, ages.t)::numeric) AS e
-					 FROM ages, m, generate_series(0, 6) AS k GROUP BY k),
-		actual AS (SELECT least((c.s).repeat_purchases, 7) AS k, count(*) AS n FROM c
-				   WHERE (c.s).repeat_purchases IS NOT NULL GROUP BY 1),
-		total AS (SELECT sum(ages.n) AS n FROM ages)
-		SELECT CASE WHEN k.k = 7 THEN '7+' ELSE k.k::text END,
-			   coalesce(actual.n, 0),
-			   CASE WHEN k.k = 7 THEN total.n - (SELECT sum(e) FROM expected)
-					ELSE expected.e END::float8
-		FROM generate_series(0, 7) AS k(k)
-			 CROSS JOIN total
-			 LEFT JOIN expected ON expected.k = k.k
-			 LEFT JOIN actual ON actual.k = k.k
-		WHERE total.n > 0
-		ORDER BY k.k$sql$, customers_sql, model || '_fit')
-	USING calibration_end, holdout_end;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION custseg.holdout_size(baseline_rate float8, lift float8,
-									 holdout_fraction float8 DEFAULT 0.5,
-									 alpha float8 DEFAULT 0.05, power float8 DEFAULT 0.8,
-									 OUT treated_size bigint, OUT control_size bigint)
-AS 'MODULE_PATHNAME', 'holdout_size' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE OR REPLACE FUNCTION custseg.holdout_size_mean(sd float8, lift float8,
-										  holdout_fraction float8 DEFAULT 0.5,
-										  alpha float8 DEFAULT 0.05, power float8 DEFAULT 0.8,
-										  OUT treated_size bigint, OUT control_size bigint)
-AS 'MODULE_PATHNAME', 'holdout_size_mean' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE OR REPLACE FUNCTION custseg.holdout_tracking(orders regclass, customer_column name,
-	time_column name, amount_column name, calibration_end date, holdout_end date,
-	model text DEFAULT 'bgnbd')
-RETURNS TABLE (week integer, week_end date, actual_cumulative bigint,
-	expected_cumulative float8, holdout boolean)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	customers_sql text := custseg.holdout_customers_sql(orders, customer_column, time_column,
-		amount_column, calibration_end, holdout_end, model);
-BEGIN
-	RETURN QUERY EXECUTE format($sql$
-		WITH c AS (%1$s),
-		m AS (SELECT custseg.%2$I(c.s) AS m FROM c),
-		first_days AS (SELECT c.customer, (c.s).first_order::date AS f FROM c
-					   WHERE (c.s).repeat_purchases IS NOT NULL),
-		cohorts AS (SELECT f, count(*) AS n FROM first_days GROUP BY f),
-		repeat_days AS (
-			SELECT o.day, count(*) AS n
-			FROM (SELECT DISTINCT o.%3$I AS customer, o.%4$I::date AS day
-				  FROM %6$s AS o
-				  WHERE o.%5$I >= 0 AND o.%4$I::date <= $2) o
-				 JOIN first_days ON first_days.customer = o.customer AND o.day > first_days.f
-			GROUP BY o.day),
-		weeks AS (
-			SELECT w::integer AS week, least((SELECT min(f) FROM cohorts) + 7 * w, $2) AS week_end
-			FROM generate_series(1, ceil(($2 - (SELECT min(f) FROM cohorts)) / 7.0)::integer) AS w)
-		SELECT weeks.week, weeks.week_end,
-			   (SELECT coalesce(sum(r.n), 0)::bigint FROM repeat_days r WHERE r.day <= weeks.week_end),
-			   (SELECT sum(cohorts.n * custseg.expected_purchases(m.m, greatest(weeks.week_end - cohorts.f, 0)::float8)::numeric)::float8
-				FROM cohorts, m),
-			   weeks.week_end > $1
-		FROM weeks
-		ORDER BY weeks.week$sql$, customers_sql, model || '_fit',
-		customer_column, time_column, amount_column, orders)
-	USING calibration_end, holdout_end;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION custseg.holm(p_value float8)
-RETURNS float8
-AS 'MODULE_PATHNAME', 'holm' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
-
-CREATE OR REPLACE FUNCTION custseg.horizon(horizon text)
-RETURNS interval
-AS 'MODULE_PATHNAME', 'fit_horizon_text' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-
-CREATE OR REPLACE FUNCTION custseg.normal_quantile(p float8)
-RETURNS float8
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE OR REPLACE FUNCTION custseg.schedule_refresh(view regclass, schedule text,
 	concurrently boolean DEFAULT true, snapshot boolean DEFAULT false)
@@ -4492,6 +3893,114 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION custseg.segment_transitions(view regclass,
+	from_snapshot timestamptz, to_snapshot timestamptz)
+RETURNS TABLE (from_segment text, to_segment text, customers bigint)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	hk record;
+	from_at timestamptz;
+	to_at timestamptz;
+BEGIN
+	IF num_nulls(view, from_snapshot, to_snapshot) > 0 THEN
+		RAISE EXCEPTION '% of custseg.segment_transitions must not be NULL',
+			CASE WHEN view IS NULL THEN 'view' WHEN from_snapshot IS NULL THEN 'from_snapshot'
+				 ELSE 'to_snapshot' END
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass the view and two times; the newest snapshot at or before each time is used.';
+	END IF;
+	hk := custseg.history_key(view);
+	IF NOT pg_catalog.has_table_privilege(view, 'SELECT') THEN
+		RAISE EXCEPTION 'permission denied for materialized view %', view
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = 'The history of a view is readable by those who may read the view.';
+	END IF;
+	SELECT max(s.snapshot_at) INTO from_at FROM custseg.segment_snapshots s
+	WHERE s.view_name = hk.view_name AND s.view_owner = hk.view_owner AND s.snapshot_at <= from_snapshot;
+	SELECT max(s.snapshot_at) INTO to_at FROM custseg.segment_snapshots s
+	WHERE s.view_name = hk.view_name AND s.view_owner = hk.view_owner AND s.snapshot_at <= to_snapshot;
+	IF from_at IS NULL OR to_at IS NULL THEN
+		RAISE EXCEPTION 'no snapshot of % at or before %', view,
+			CASE WHEN from_at IS NULL THEN from_snapshot ELSE to_snapshot END
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = format('The snapshots are listed by SELECT snapshot_at FROM custseg.segment_snapshots WHERE view_name = %L AND view_owner = %L.',
+								hk.view_name, hk.view_owner);
+	END IF;
+	RETURN QUERY
+		SELECT a.segment, b.segment, count(*)
+		FROM (SELECT h.customer_key, h.segment FROM custseg.segment_history h
+			  WHERE h.view_name = hk.view_name AND h.view_owner = hk.view_owner
+				AND h.snapshot_at = from_at) AS a
+		FULL JOIN (SELECT h.customer_key, h.segment FROM custseg.segment_history h
+				   WHERE h.view_name = hk.view_name AND h.view_owner = hk.view_owner
+					 AND h.snapshot_at = to_at) AS b
+			ON a.customer_key = b.customer_key
+		GROUP BY a.segment, b.segment
+		ORDER BY a.segment NULLS FIRST, b.segment NULLS FIRST;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION custseg.snapshot_segments(view regclass, as_of timestamptz DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	key name;
+	hk record;
+	stamp timestamptz;
+	recorded bigint;
+BEGIN
+	IF view IS NULL THEN
+		RAISE EXCEPTION 'view of custseg.snapshot_segments must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass the segment view whose segments should be recorded.';
+	END IF;
+	stamp := coalesce(as_of, pg_catalog.now());
+	IF stamp IN ('infinity', '-infinity') THEN
+		RAISE EXCEPTION 'as_of must be finite, not %', stamp
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Pass the time the view describes, e.g. the as_of it was created with, or NULL for now().';
+	END IF;
+	IF stamp > pg_catalog.now() THEN
+		RAISE EXCEPTION 'as_of % is in the future', stamp
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'A snapshot records what a view showed at a past time or now: pass an as_of at or before now(), or NULL.';
+	END IF;
+	key := custseg.segment_view_key(view);
+	IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = view), 'USAGE') THEN
+		RAISE EXCEPTION 'must be owner of materialized view %', view
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = 'Only the owner of a view records its history; the owner may schedule it with custseg.schedule_refresh(view, schedule, snapshot => true).';
+	END IF;
+	hk := custseg.history_key(view);
+	IF EXISTS (SELECT FROM custseg.segment_snapshots s
+			   WHERE s.view_name = hk.view_name AND s.view_owner = hk.view_owner
+				 AND s.snapshot_at = stamp) THEN
+		IF as_of IS NULL THEN
+			RAISE EXCEPTION 'a snapshot of % was taken in this transaction already', view
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = 'A snapshot is taken at the start time of its transaction: take one per transaction.';
+		END IF;
+		RAISE EXCEPTION 'a snapshot of % as of % exists already', view, stamp
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Take one snapshot per as_of; custseg.prune_segment_history deletes old ones.';
+	END IF;
+	EXECUTE format('INSERT INTO custseg.segment_history (view_name, snapshot_at, customer_key, segment,
+														 cell, view_schema, view_relname, view_owner)
+					SELECT $1, $2, v.%I::text, v.segment::text, v.cell::integer, $3, $4, $5
+					FROM %s AS v', key, hk.view_name)
+		USING hk.view_name, stamp, hk.view_schema, hk.view_relname, hk.view_owner;
+	GET DIAGNOSTICS recorded = ROW_COUNT;
+	INSERT INTO custseg.segment_snapshots (view_name, snapshot_at, customers, view_schema,
+										   view_relname, view_owner)
+	VALUES (hk.view_name, stamp, recorded, hk.view_schema, hk.view_relname, hk.view_owner);
+	RETURN recorded;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION custseg.sync_segment_rules()
 RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -4547,33 +4056,301 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION custseg.uplift_sums_accum(custseg.uplift_sums, treated boolean, outcome float8)
-RETURNS custseg.uplift_sums
-AS 'MODULE_PATHNAME', 'uplift_sums_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE OR REPLACE FUNCTION custseg.uplift_sums_accum(custseg.uplift_sums, treated boolean, outcome float8,
-										  stratum text)
-RETURNS custseg.uplift_sums
-AS 'MODULE_PATHNAME', 'uplift_sums_accum_stratum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+-- Merge of segment history checks into segment tables: segment_definition: the definitions of sql/parts as merged.
+CREATE OR REPLACE FUNCTION custseg.segment_definition(
+	kind text,
+	relation_name text,
+	orders regclass,
+	customer_column name,
+	time_column name,
+	amount_column name,
+	as_of timestamptz DEFAULT NULL,
+	as_of_unit text DEFAULT NULL,
+	thresholds custseg.rfm_thresholds DEFAULT NULL,
+	bins integer DEFAULT NULL,
+	method text DEFAULT NULL,
+	map text DEFAULT 'rfm',
+	purchase_model record DEFAULT NULL,
+	spend_model custseg.gammagamma DEFAULT NULL,
+	clv_horizon interval DEFAULT '1 year',
+	annual_discount_rate float8 DEFAULT 0.1,
+	margin float8 DEFAULT 1,
+	default_schema name DEFAULT pg_catalog.current_schema())
+RETURNS jsonb
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+-- Floats written into the generated query (models, rate, margin) read back
+-- exactly, whatever the caller's setting.
+SET extra_float_digits = 1
+AS $$
+DECLARE
+	caller text := 'custseg.create_segment_' || kind;
+	parts text[];
+	view_schema text;
+	view_rel text;
+	orders_kind "char";
+	key_type regtype;
+	time_type regtype;
+	amount_type regtype;
+	time_sql text;
+	amount_sql text;
+	as_of_sql text;
+	score_bins integer;
+	summary_fields text[] := ARRAY['first_order', 'last_order', 'orders', 'purchase_days',
+		'revenue', 'avg_order_value', 'recency_days', 'repeat_purchases', 'active_days',
+		'age_days', 'repeat_spend'];
+	field text;
+	fields_sql text := '';
+	-- Purchase model types custseg.<name>: each has a field converged and
+	-- custseg.expected_purchases(model, interval, x, t_x, t),
+	-- custseg.p_alive(model, x, t_x, t) and custseg.clv(model, gammagamma, ...).
+	clv_models text[] := ARRAY['bgnbd', 'mbgnbd', 'paretonbd'];
+	model_type text;
+	model_sql text;
+	spend_sql text;
+	clv_sql text := '';
+	view_columns text[];
+	with_clv boolean;
+BEGIN
+	IF kind IS NULL OR kind NOT IN ('view', 'table') THEN
+		RAISE EXCEPTION 'unknown kind of segment relation "%"', kind
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Pass ''view'' or ''table''.';
+	END IF;
+	IF num_nulls(relation_name, orders, customer_column, time_column, amount_column, map) > 0 THEN
+		RAISE EXCEPTION '% of % must not be NULL',
+			CASE WHEN relation_name IS NULL THEN kind || '_name' WHEN orders IS NULL THEN 'orders'
+				 WHEN customer_column IS NULL THEN 'customer_column'
+				 WHEN time_column IS NULL THEN 'time_column'
+				 WHEN amount_column IS NULL THEN 'amount_column' ELSE 'map' END, caller
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Only as_of, as_of_unit, thresholds, bins, method, purchase_model and spend_model may be NULL.';
+	END IF;
 
-CREATE OR REPLACE FUNCTION custseg.uplift_sums_accum(custseg.uplift_sums, treated boolean, outcome float8,
-										  covariate float8)
-RETURNS custseg.uplift_sums
-AS 'MODULE_PATHNAME', 'uplift_sums_accum_covariate' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+	-- CLV models: both or neither; the purchase model of a known family;
+	-- neither from a fit that did not converge.  Parameters, horizon,
+	-- discount rate and margin are checked below by custseg.clv itself.
+	-- (num_nulls, not IS NULL: a model with NULL fields is a model, to be
+	-- rejected by custseg.clv, not an absent one.)
+	with_clv := num_nulls(purchase_model, spend_model) < 2;
+	IF NOT with_clv THEN
+		IF clv_horizon IS DISTINCT FROM interval '1 year' OR annual_discount_rate IS DISTINCT FROM 0.1
+		   OR margin IS DISTINCT FROM 1 THEN
+			RAISE EXCEPTION 'clv_horizon, annual_discount_rate and margin need purchase_model and spend_model'
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Pass a purchase model (e.g. from custseg.bgnbd_fit) and a spend model (custseg.gammagamma) to add CLV columns.';
+		END IF;
+	ELSE
+		IF num_nulls(purchase_model, spend_model) > 0 THEN
+			RAISE EXCEPTION '% of % must not be NULL when % is given',
+				CASE WHEN num_nulls(purchase_model) > 0 THEN 'purchase_model' ELSE 'spend_model' END, caller,
+				CASE WHEN num_nulls(purchase_model) > 0 THEN 'spend_model' ELSE 'purchase_model' END
+				USING ERRCODE = 'null_value_not_allowed',
+					  HINT = 'CLV needs both models: a purchase model (e.g. from custseg.bgnbd_fit or custseg.mbgnbd_fit) and a spend model (custseg.gammagamma).';
+		END IF;
+		SELECT t.typname INTO model_type
+		FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+		WHERE t.oid = pg_catalog.pg_typeof(purchase_model) AND n.nspname = 'custseg'
+		  AND t.typname = ANY (clv_models);
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'purchase_model has type %, not a purchase model', pg_catalog.pg_typeof(purchase_model)
+				USING ERRCODE = 'datatype_mismatch',
+					  HINT = format('Pass a model of type %s, e.g. the result of custseg.bgnbd_fit; cast a row: ROW(...)::custseg.bgnbd.',
+									(SELECT pg_catalog.string_agg('custseg.' || m, ' or ') FROM pg_catalog.unnest(clv_models) AS m));
+		END IF;
+		IF purchase_model.converged IS FALSE OR spend_model.converged IS FALSE THEN
+			RAISE EXCEPTION '% did not converge', CASE WHEN purchase_model.converged IS FALSE
+													   THEN 'purchase_model' ELSE 'spend_model' END
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Its parameters are the best point the fit found, not a maximum of the likelihood: refit with more customers who made repeat purchases.';
+		END IF;
+		IF num_nulls(clv_horizon, annual_discount_rate, margin) > 0 THEN
+			RAISE EXCEPTION '% of % must not be NULL',
+				CASE WHEN clv_horizon IS NULL THEN 'clv_horizon'
+					 WHEN annual_discount_rate IS NULL THEN 'annual_discount_rate' ELSE 'margin' END, caller
+				USING ERRCODE = 'null_value_not_allowed',
+					  HINT = 'Leave them out for the defaults: a horizon of 1 year, a discount rate of 0.1 a year and a margin of 1.';
+		END IF;
+		model_sql := format('%L::custseg.%I', purchase_model, model_type);
+		spend_sql := format('%L::custseg.gammagamma', spend_model);
+		-- Checks every parameter, the horizon, the rate and the margin.
+		EXECUTE format('SELECT custseg.clv(%s, %s, 0, 0, 0, 0, $1, $2, $3)', model_sql, spend_sql)
+			USING clv_horizon, annual_discount_rate, margin;
+		clv_sql := format($sql$,
+			   custseg.expected_purchases(%1$s, %3$L::interval, (k.s).repeat_purchases,
+										  (k.s).active_days, (k.s).age_days) AS expected_purchases,
+			   custseg.p_alive(%1$s, (k.s).repeat_purchases, (k.s).active_days,
+							   (k.s).age_days) AS p_alive,
+			   custseg.clv(%1$s, %2$s, (k.s).repeat_purchases, (k.s).active_days,
+						   (k.s).age_days, greatest((k.s).repeat_spend, 0), %3$L::interval,
+						   %4$L::float8, %5$L::float8) AS clv$sql$,
+			model_sql, spend_sql, clv_horizon, annual_discount_rate, margin);
+	END IF;
 
-CREATE OR REPLACE FUNCTION custseg.uplift_sums_combine(custseg.uplift_sums, custseg.uplift_sums)
-RETURNS custseg.uplift_sums
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	-- The relation's name: "name" or "schema.name", quoted as in SQL.
+	parts := pg_catalog.parse_ident(relation_name);
+	IF pg_catalog.array_length(parts, 1) > 2 THEN
+		RAISE EXCEPTION 'improper % name "%"', kind, relation_name
+			USING ERRCODE = 'invalid_name',
+				  HINT = format('Give a %s name, optionally qualified by a schema: name or schema.name.', kind);
+	END IF;
+	view_rel := parts[pg_catalog.array_length(parts, 1)];
+	view_schema := CASE WHEN pg_catalog.array_length(parts, 1) = 2 THEN parts[1]
+						ELSE default_schema END;
+	IF view_schema IS NULL THEN
+		RAISE EXCEPTION 'no schema has been selected to create in'
+			USING ERRCODE = 'invalid_schema_name',
+				  HINT = format('Qualify the %s name with a schema, or set search_path.', kind);
+	END IF;
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = view_schema) THEN
+		RAISE EXCEPTION 'schema "%" does not exist', view_schema
+			USING ERRCODE = 'invalid_schema_name',
+				  HINT = format('Create the schema first, or qualify the %s name with another one.', kind);
+	END IF;
+	IF pg_catalog.octet_length(view_rel) > 63 THEN
+		RAISE EXCEPTION '% name "%" is too long', kind, view_rel
+			USING ERRCODE = 'name_too_long',
+				  HINT = 'PostgreSQL names have at most 63 bytes.';
+	END IF;
+	IF EXISTS (SELECT FROM pg_catalog.pg_class c
+			   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+			   WHERE n.nspname = view_schema AND c.relname = view_rel) THEN
+		RAISE EXCEPTION 'relation "%.%" already exists', view_schema, view_rel
+			USING ERRCODE = 'duplicate_table',
+				  HINT = format('Drop it first or choose another name: %s never replaces a relation.', caller);
+	END IF;
 
-CREATE OR REPLACE FUNCTION custseg.uplift_sums_final(custseg.uplift_sums)
-RETURNS custseg.uplift
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	-- The orders and their columns.
+	SELECT c.relkind INTO orders_kind FROM pg_catalog.pg_class c WHERE c.oid = orders;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'relation with OID % does not exist', orders::oid
+			USING ERRCODE = 'undefined_table',
+				  HINT = 'The relation was dropped.';
+	END IF;
+	IF orders_kind NOT IN ('r', 'p', 'v', 'm', 'f') THEN
+		RAISE EXCEPTION '% is not a table, view, materialized view or foreign table', orders
+			USING ERRCODE = 'wrong_object_type',
+				  HINT = 'Pass the relation that holds one row per order.';
+	END IF;
+	view_columns := summary_fields || ARRAY['r', 'f', 'm', 'cell', 'segment'];
+	IF with_clv THEN
+		view_columns := view_columns || ARRAY['expected_purchases', 'p_alive', 'clv'];
+	END IF;
+	IF customer_column = ANY (view_columns) THEN
+		RAISE EXCEPTION 'customer column "%" has the name of a column of the segment %', customer_column, kind
+			USING ERRCODE = 'duplicate_column',
+				  HINT = 'Rename it in a view over the orders, e.g. SELECT orders AS customer_id, ....';
+	END IF;
+	key_type := custseg.orders_column(orders, customer_column);
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_opclass oc
+				   JOIN pg_catalog.pg_am am ON am.oid = oc.opcmethod
+				   WHERE am.amname = 'btree' AND oc.opcdefault
+					 AND (oc.opcintype = key_type
+						  OR oc.opcintype IN (SELECT castt.casttarget FROM pg_catalog.pg_cast castt
+											  WHERE castt.castsource = key_type AND castt.castmethod = 'b')
+						  OR (oc.opcintype = 'anyenum'::regtype
+							  AND (SELECT typtype FROM pg_catalog.pg_type WHERE oid = key_type) = 'e'))) THEN
+		RAISE EXCEPTION 'column "%" of relation % has type %, which cannot be a unique key', customer_column, orders, key_type
+			USING ERRCODE = 'datatype_mismatch',
+				  HINT = 'Use a customer key with a default btree operator class: bigint, integer, text or uuid, for example.';
+	END IF;
+	time_type := custseg.orders_column(orders, time_column);
+	IF time_type NOT IN ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype) THEN
+		RAISE EXCEPTION 'column "%" of relation % has type %, not a date or time', time_column, orders, time_type
+			USING ERRCODE = 'datatype_mismatch',
+				  HINT = 'Use a date, timestamp or timestamptz column, or a view that casts the order time to one of them.';
+	END IF;
+	amount_type := custseg.orders_column(orders, amount_column);
+	IF amount_type NOT IN ('numeric'::regtype, 'double precision'::regtype, 'real'::regtype,
+						   'integer'::regtype, 'bigint'::regtype, 'smallint'::regtype) THEN
+		RAISE EXCEPTION 'column "%" of relation % has type %, not a number', amount_column, orders, amount_type
+			USING ERRCODE = 'datatype_mismatch',
+				  HINT = 'Use a numeric, double precision, integer or bigint column, or a view that casts the amount to numeric.';
+	END IF;
+	time_sql := format('o.%I::%s', time_column, time_type);
+	amount_sql := format('o.%I::%s', amount_column,
+		CASE amount_type WHEN 'real'::regtype THEN 'double precision'::regtype
+						 WHEN 'smallint'::regtype THEN 'integer'::regtype
+						 ELSE amount_type END);
 
-CREATE OR REPLACE FUNCTION custseg.uplift_sums_in(cstring)
-RETURNS custseg.uplift_sums
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	-- as_of: fixed, converted to the column's type now, or the time of each
+	-- refresh.
+	IF as_of_unit IS NOT NULL AND (as_of IS NOT NULL OR as_of_unit NOT IN ('minute', 'hour', 'day')
+									OR time_type = 'date'::regtype) THEN
+		RAISE EXCEPTION 'as_of_unit "%" cannot be used here', as_of_unit
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'as_of_unit is ''minute'', ''hour'' or ''day'', for a timestamp or timestamptz column and without a fixed as_of.';
+	END IF;
+	IF as_of IS NULL AND as_of_unit IS NOT NULL THEN
+		as_of_sql := format('(date_trunc(%L, %s) + interval %L)', as_of_unit,
+							CASE time_type WHEN 'timestamp'::regtype THEN 'LOCALTIMESTAMP' ELSE 'now()' END,
+							'1 ' || as_of_unit);
+	ELSIF as_of IS NULL THEN
+		as_of_sql := CASE time_type WHEN 'date'::regtype THEN 'CURRENT_DATE'
+									WHEN 'timestamp'::regtype THEN 'LOCALTIMESTAMP'
+									ELSE 'now()' END;
+	ELSE
+		as_of_sql := CASE time_type WHEN 'date'::regtype THEN format('%L::date', as_of::date)
+									WHEN 'timestamp'::regtype THEN format('%L::timestamp', as_of::timestamp)
+									ELSE format('%L::timestamptz', as_of) END;
+	END IF;
 
-CREATE OR REPLACE FUNCTION custseg.uplift_sums_out(custseg.uplift_sums)
-RETURNS cstring
-AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	-- Scores: against frozen thresholds, or against thresholds recomputed
+	-- from all customers at each refresh.  The options are checked now by
+	-- the functions that will use them, with their own errors.
+	IF thresholds IS NOT NULL THEN
+		IF bins IS NOT NULL OR method IS NOT NULL THEN
+			RAISE EXCEPTION 'bins and method cannot be given with thresholds'
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Frozen thresholds carry their own bins and method: pass either thresholds, or bins and method to recompute the thresholds at each refresh.';
+		END IF;
+		score_bins := ((thresholds::text)::jsonb ->> 'bins')::integer;
+	ELSE
+		bins := coalesce(bins, 5);
+		method := coalesce(method, 'quantile');
+		PERFORM custseg.rfm_thresholds(1.0, 1.0, 1.0, bins, method);
+		score_bins := bins;
+	END IF;
+	PERFORM custseg.segment(score_bins, score_bins, score_bins, map);
+	PERFORM custseg.segment(ROW(1, 1, 1, 111, score_bins)::custseg.rfm_score, map);
+	-- BG/NBD never lets a customer without repeat purchases churn.
+	IF with_clv AND model_type = 'bgnbd' THEN
+		RAISE WARNING 'a BG/NBD model gives every customer without repeat purchases p_alive 1'
+			USING DETAIL = 'In BG/NBD a customer can drop out only right after a repeat purchase, so one-time buyers stay alive however long ago they bought, and a segment such as Lost shows a mean p_alive of 1.',
+				  HINT = 'For segment views, fit an MBG/NBD model (custseg.mbgnbd_fit) or a Pareto/NBD model (custseg.paretonbd_fit) instead.';
+	END IF;
 
+	FOREACH field IN ARRAY summary_fields LOOP
+		fields_sql := fields_sql || format('(k.s).%I, ', field);
+	END LOOP;
+	RETURN pg_catalog.jsonb_build_object(
+		'schema', view_schema,
+		'name', view_rel,
+		'orders', format('%I.%I', (SELECT n.nspname FROM pg_catalog.pg_class c
+									JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+									WHERE c.oid = orders),
+						 (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = orders)),
+		'orders_kind', orders_kind,
+		'key_type', key_type::text,
+		'time_type', time_type::text,
+		'time_sql', time_sql,
+		'amount_sql', amount_sql,
+		'as_of_sql', as_of_sql,
+		'bins', bins,
+		'method', method,
+		'fields_sql', fields_sql,
+		'clv_sql', clv_sql,
+		'description', format('%s by %I: as of %s, %s, map %s%s',
+			   orders, customer_column,
+			   coalesce(as_of::text, 'each refresh' || coalesce(format(' (end of its %s)', as_of_unit), '')),
+			   CASE WHEN thresholds IS NULL
+					THEN format('thresholds recomputed at each refresh (%s bins, %s)', bins, method)
+					ELSE format('frozen thresholds %s', thresholds) END,
+			   map,
+			   CASE WHEN with_clv
+					THEN format(', CLV over %s at %s a year, margin %s, from custseg.%s %s and custseg.gammagamma %s',
+								clv_horizon, annual_discount_rate, margin, model_type, purchase_model, spend_model)
+					ELSE '' END));
+END
+$$;

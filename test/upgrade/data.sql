@@ -120,7 +120,9 @@ FROM up.stored t, LATERAL (VALUES
 	('choose_k_state', t.choose_k_state::text), ('uplift', t.uplift::text),
 	('uplift_rate', t.uplift_rate::text), ('uplift_state', t.uplift_state::text)) v(name, value)
 UNION ALL
-SELECT 'stored summaries and scores', md5(string_agg(concat_ws(' ', customer_id, s, score), ','
+-- (a score's fields as 0.1.0 had them: 0.2.0 adds bins at the end)
+SELECT 'stored summaries and scores', md5(string_agg(concat_ws(' ', customer_id, s,
+	(score).r, (score).f, (score).m, (score).cell), ','
 	ORDER BY customer_id))
 FROM up.scores
 UNION ALL
