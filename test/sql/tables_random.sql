@@ -25,15 +25,18 @@ FROM generate_series(1, 1000);
 
 -- Three segment tables: thresholds recomputed with CLV columns; frozen
 -- thresholds with another map, as of the end of each hour; a date column
--- with text keys and the 'rfm' method on 4 bins.
+-- with text keys and the 'rfm' method on 4 bins, labelled by a map of
+-- its own for 4 bins (the built-in maps label 5 bins).
 SELECT custseg.create_segment_table('rnd_recomputed', 'rnd_orders', 'customer_id', 'order_time', 'amount',
 	purchase_model => ROW(0.243, 30.9, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::custseg.bgnbd,
 	spend_model => ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::custseg.gammagamma) IS NOT NULL AS created;
 SELECT custseg.create_segment_table('rnd_frozen', 'rnd_orders', 'customer_id', 'order_time', 'amount',
 	as_of_unit => 'hour', map => 'rfm11',
 	thresholds => custseg.rfm_thresholds(ARRAY[30, 90, 180, 365], ARRAY[2, 3, 5, 8], ARRAY[50, 100, 250, 500])) IS NOT NULL AS created;
+INSERT INTO custseg.segment_rules (map, priority, segment, r_min, r_max, f_min, f_max, m_min, m_max, bins)
+VALUES ('rnd4', 1, 'Top', 3, 4, 3, 4, 3, 4, 4), ('rnd4', 2, 'Others', 1, 4, 1, 4, 1, 4, 4);
 SELECT custseg.create_segment_table('rnd_days', 'rnd_day_orders', 'client', 'day', 'amount',
-	bins => 4, method => 'rfm') IS NOT NULL AS created;
+	bins => 4, method => 'rfm', map => 'rnd4') IS NOT NULL AS created;
 
 -- The rows of a segment table that a full recomputation as of its last
 -- refresh does not have, and the other way round.
@@ -111,7 +114,7 @@ INSERT INTO rnd_tables VALUES
 	 ', purchase_model => ROW(0.243, 30.9, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::custseg.bgnbd, spend_model => ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::custseg.gammagamma'),
 	('rnd_frozen', 'rnd_orders', 'customer_id', 'order_time',
 	 ', map => ''rfm11'', thresholds => custseg.rfm_thresholds(ARRAY[30, 90, 180, 365], ARRAY[2, 3, 5, 8], ARRAY[50, 100, 250, 500])'),
-	('rnd_days', 'rnd_day_orders', 'client', 'day', ', bins => 4, method => ''rfm''');
+	('rnd_days', 'rnd_day_orders', 'client', 'day', ', bins => 4, method => ''rfm'', map => ''rnd4''');
 
 CREATE PROCEDURE pg_temp.rounds(rounds integer) LANGUAGE plpgsql AS $$
 DECLARE
