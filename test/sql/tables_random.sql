@@ -27,8 +27,8 @@ FROM generate_series(1, 1000);
 -- thresholds with another map, as of the end of each hour; a date column
 -- with text keys and the 'rfm' method on 4 bins.
 SELECT custseg.create_segment_table('rnd_recomputed', 'rnd_orders', 'customer_id', 'order_time', 'amount',
-	purchase_model => ROW(0.243, 30.9, 0.793, 2.426, NULL, NULL, NULL, NULL)::custseg.bgnbd,
-	spend_model => ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL)::custseg.gammagamma) IS NOT NULL AS created;
+	purchase_model => ROW(0.243, 30.9, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::custseg.bgnbd,
+	spend_model => ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::custseg.gammagamma) IS NOT NULL AS created;
 SELECT custseg.create_segment_table('rnd_frozen', 'rnd_orders', 'customer_id', 'order_time', 'amount',
 	as_of_unit => 'hour', map => 'rfm11',
 	thresholds => custseg.rfm_thresholds(ARRAY[30, 90, 180, 365], ARRAY[2, 3, 5, 8], ARRAY[50, 100, 250, 500])) IS NOT NULL AS created;
@@ -108,7 +108,7 @@ $$;
 CREATE TABLE rnd_tables (name text, orders text, key text, time_column text, options text);
 INSERT INTO rnd_tables VALUES
 	('rnd_recomputed', 'rnd_orders', 'customer_id', 'order_time',
-	 ', purchase_model => ROW(0.243, 30.9, 0.793, 2.426, NULL, NULL, NULL, NULL)::custseg.bgnbd, spend_model => ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL)::custseg.gammagamma'),
+	 ', purchase_model => ROW(0.243, 30.9, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::custseg.bgnbd, spend_model => ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::custseg.gammagamma'),
 	('rnd_frozen', 'rnd_orders', 'customer_id', 'order_time',
 	 ', map => ''rfm11'', thresholds => custseg.rfm_thresholds(ARRAY[30, 90, 180, 365], ARRAY[2, 3, 5, 8], ARRAY[50, 100, 250, 500])'),
 	('rnd_days', 'rnd_day_orders', 'client', 'day', ', bins => 4, method => ''rfm''');
