@@ -40,13 +40,6 @@ EXTRA_CLEAN = results regression.diffs regression.out src/.built-for
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 
-# test/sql/fmgr_calls.sql needs the test-only module test/modules/fmgrcall,
-# which scripts/test and scripts/regress install first; a build that does
-# not have it (the Debian package's test run) leaves that test out.
-ifeq ($(wildcard $(shell $(PG_CONFIG) --sharedir)/extension/fmgrcall.control),)
-REGRESS := $(filter-out fmgr_calls,$(REGRESS))
-endif
-
 # Isolation tests (concurrent sessions): test/specs/NAME.spec, expected/NAME.out,
 # where the installation has the isolation tester (Debian's server dev
 # package has it; a minimal source build may not).
