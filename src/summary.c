@@ -490,32 +490,12 @@ summary_site_init(SummaryCallSite *site, Oid time_type, Oid amount_type)
 	site->tz_until = DT_NOBEGIN;
 }
 
-/* summary_row: see summary.h. */
-void
-summary_row(SummaryState *state, bool *valid, MemoryContext context,
-			SummaryCallSite *site, Datum order_time, bool order_time_null,
-			Datum amount_datum, bool amount_null, Datum as_of_datum, bool as_of_null)
+/* Fold a kept row (at or before as_of, no NULL) into the state. */
+static inline void
+summary_fold_kept(SummaryState *state, bool *valid, MemoryContext context,
+				  Timestamp as_of, Timestamp when, double amount)
 {
-	Timestamp	as_of;
-	Timestamp	when;
-	double		amount;
 	SummaryDay	row;
-
-	if (as_of_null)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("as_of must not be NULL"),
-				 errhint("Pass the end of the period to summarize, such as current_date.")));
-	as_of = time_arg(site, as_of_datum, "as_of");
-	if (*valid)
-		summary_check_as_of(state, as_of);
-
-	if (order_time_null || amount_null)
-		return;
-	when = time_arg(site, order_time, "order_time");
-	amount = amount_arg(site, amount_datum);
-	if (when > as_of)
-		return;
 
 	if (!*valid)
 	{
@@ -534,6 +514,69 @@ summary_row(SummaryState *state, bool *valid, MemoryContext context,
 	row.amount = amount;
 	row.error = 0.0;
 	summary_add_day(state, context, &row);
+}
+
+static void
+summary_check_as_of_null(bool as_of_null)
+{
+	if (as_of_null)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("as_of must not be NULL"),
+				 errhint("Pass the end of the period to summarize, such as current_date.")));
+}
+
+/* summary_row: see summary.h. */
+void
+summary_row(SummaryState *state, bool *valid, MemoryContext context,
+			SummaryCallSite *site, Datum order_time, bool order_time_null,
+			Datum amount_datum, bool amount_null, Datum as_of_datum, bool as_of_null)
+{
+	Timestamp	as_of;
+	Timestamp	when;
+	double		amount;
+
+	summary_check_as_of_null(as_of_null);
+	as_of = time_arg(site, as_of_datum, "as_of");
+	if (*valid)
+		summary_check_as_of(state, as_of);
+
+	if (order_time_null || amount_null)
+		return;
+	when = time_arg(site, order_time, "order_time");
+	amount = amount_arg(site, amount_datum);
+	if (when > as_of)
+		return;
+	summary_fold_kept(state, valid, context, as_of, when, amount);
+}
+
+/* summary_read_row: see summary.h. */
+void
+summary_read_row(SummaryCallSite *site, Datum order_time, bool order_time_null,
+				 Datum amount, bool amount_null, Datum as_of, bool as_of_null,
+				 SummaryRow *row)
+{
+	summary_check_as_of_null(as_of_null);
+	row->as_of = time_arg(site, as_of, "as_of");
+	row->keep = false;
+	row->when = 0;
+	row->amount = 0.0;
+	if (order_time_null || amount_null)
+		return;
+	row->when = time_arg(site, order_time, "order_time");
+	row->amount = amount_arg(site, amount);
+	row->keep = row->when <= row->as_of;
+}
+
+/* summary_fold_row: see summary.h. */
+void
+summary_fold_row(SummaryState *state, bool *valid, MemoryContext context,
+				 const SummaryRow *row)
+{
+	if (*valid)
+		summary_check_as_of(state, row->as_of);
+	if (row->keep)
+		summary_fold_kept(state, valid, context, row->as_of, row->when, row->amount);
 }
 
 /*

@@ -84,6 +84,11 @@ typedef struct SummaryCallSite
  * aggregate's state is NULL until a row is kept); day arrays are allocated
  * in context.
  *
+ * summary_read_row and summary_fold_row: the same in two steps, for the
+ * fast grouping node, which reads rows ahead of folding them: a row read
+ * into scalars (local times, the amount as float8; the same errors for bad
+ * values), then folded (as_of checked against the state's).
+ *
  * summary_result: the custseg.customer_summary of a state (tupdesc blessed),
  * or NULL (*isnull) when it holds no purchase.  The state stays valid.
  */
@@ -91,6 +96,21 @@ extern void summary_site_init(SummaryCallSite *site, Oid time_type, Oid amount_t
 extern void summary_row(SummaryState *state, bool *valid, MemoryContext context,
 						SummaryCallSite *site, Datum order_time, bool order_time_null,
 						Datum amount, bool amount_null, Datum as_of, bool as_of_null);
+
+/* A row read by summary_read_row: keep is false for a skipped row. */
+typedef struct SummaryRow
+{
+	Timestamp	as_of;
+	Timestamp	when;
+	double		amount;
+	bool		keep;
+} SummaryRow;
+
+extern void summary_read_row(SummaryCallSite *site, Datum order_time, bool order_time_null,
+							 Datum amount, bool amount_null, Datum as_of, bool as_of_null,
+							 SummaryRow *row);
+extern void summary_fold_row(SummaryState *state, bool *valid, MemoryContext context,
+							 const SummaryRow *row);
 extern Datum summary_result(SummaryState *state, MemoryContext context,
 							TupleDesc tupdesc, bool *isnull);
 
