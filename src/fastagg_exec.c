@@ -873,6 +873,9 @@ fastagg_rescan(CustomScanState *node)
 	fastagg_reset_table(fa);
 	fa->filled = false;
 	fa->input_level = 0;
+	/* ExecReScan passes changed parameters only to lefttree and righttree */
+	if (node->ss.ps.chgParam != NULL)
+		UpdateChangedParamSet(child, node->ss.ps.chgParam);
 	if (child->chgParam == NULL)
 		ExecReScan(child);
 }
