@@ -670,7 +670,10 @@ fastagg_fill(FastAggState *fa)
 	fa->filled = true;
 }
 
-/* The result row of a group: the key and each aggregate's summary. */
+/*
+ * The result row of a group: the key and each aggregate's summary; NULL
+ * when HAVING rejects it.
+ */
 static TupleTableSlot *
 fastagg_emit(FastAggState *fa, char *entry, bool key_isnull)
 {
@@ -702,9 +705,14 @@ fastagg_emit(FastAggState *fa, char *entry, bool key_isnull)
 	ExecStoreVirtualTuple(scan);
 	fa->groups_total++;
 
+	econtext->ecxt_scantuple = scan;
+	if (fa->css.ss.ps.qual != NULL && !ExecQual(fa->css.ss.ps.qual, econtext))
+	{
+		InstrCountFiltered1(&fa->css, 1);
+		return NULL;
+	}
 	if (fa->css.ss.ps.ps_ProjInfo == NULL)
 		return scan;
-	econtext->ecxt_scantuple = scan;
 	return ExecProject(fa->css.ss.ps.ps_ProjInfo);
 }
 
@@ -722,7 +730,12 @@ fastagg_exec(CustomScanState *node)
 		{
 			fa->null_done = true;
 			if (fa->null_entry != NULL)
-				return fastagg_emit(fa, fa->null_entry, true);
+			{
+				TupleTableSlot *result = fastagg_emit(fa, fa->null_entry, true);
+
+				if (result != NULL)
+					return result;
+			}
 		}
 		while (fa->next_slot < fa->nslots)
 		{
@@ -730,8 +743,12 @@ fastagg_exec(CustomScanState *node)
 
 			if (((FastEntry *) entry)->used)
 			{
+				TupleTableSlot *result;
+
 				CHECK_FOR_INTERRUPTS();
-				return fastagg_emit(fa, entry, false);
+				result = fastagg_emit(fa, entry, false);
+				if (result != NULL)
+					return result;
 			}
 		}
 

@@ -7,9 +7,11 @@
  * The node is offered for a query level whose grouping is exactly one
  * plain column of type smallint, integer, bigint, uuid or text (with a
  * deterministic collation), grouped by its default equality, when every
- * aggregate of the level is custseg.summarize (any overload) without
- * FILTER, ORDER BY or DISTINCT, and there is no HAVING, no grouping sets
- * and no set-returning function in the target list.  The scan, join and
+ * aggregate of the level (in the target list and in HAVING) is
+ * custseg.summarize (any overload) without FILTER, ORDER BY or DISTINCT,
+ * and there are no grouping sets and no set-returning function in the
+ * target list.  HAVING (which is also where PostgreSQL puts a condition on
+ * the summaries of an outer query level) becomes the node's qual.  The scan, join and
  * filters below stay PostgreSQL's own plan (the cheapest one of the input
  * relation), so privileges, row-level security and the snapshot are those
  * of the same SELECT; only the Agg is replaced.  For anything else the
@@ -142,6 +144,7 @@ fastagg_upper_paths(PlannerInfo *root, UpperRelationKind stage,
 	List	   *aggrefs = NIL;
 	ListCell   *lc;
 	Path	   *input;
+	List	   *having;
 	CustomPath *cpath;
 	double		groups;
 	int			nargs = 0;
@@ -154,8 +157,11 @@ fastagg_upper_paths(PlannerInfo *root, UpperRelationKind stage,
 	/* the grouping of the whole query level, not a partition's */
 	if (output_rel->reloptkind != RELOPT_UPPER_REL)
 		return;
-	if (!parse->hasAggs || parse->groupingSets != NIL || parse->havingQual != NULL ||
+	if (!parse->hasAggs || parse->groupingSets != NIL ||
 		parse->hasTargetSRFs || list_length(parse->groupClause) != 1)
+		return;
+	having = (List *) ((GroupPathExtraData *) extra)->havingQual;
+	if (having != NIL && contain_subplans((Node *) having))
 		return;
 	input = input_rel->cheapest_total_path;
 	if (input == NULL || input->param_info != NULL)
@@ -178,7 +184,7 @@ fastagg_upper_paths(PlannerInfo *root, UpperRelationKind stage,
 	custseg_namespace = get_namespace_oid("custseg", true);
 	if (!OidIsValid(custseg_namespace))
 		return;
-	items = pull_var_clause((Node *) output_rel->reltarget->exprs,
+	items = pull_var_clause((Node *) list_make2(output_rel->reltarget->exprs, having),
 							PVC_INCLUDE_AGGREGATES | PVC_INCLUDE_WINDOWFUNCS |
 							PVC_INCLUDE_PLACEHOLDERS);
 	foreach(lc, items)
@@ -215,7 +221,9 @@ fastagg_upper_paths(PlannerInfo *root, UpperRelationKind stage,
 	cpath->path.total_cost = cpath->path.startup_cost + groups * cpu_tuple_cost;
 	cpath->flags = 0;
 	cpath->custom_paths = list_make1(input);
-	cpath->custom_private = list_make2(key, aggrefs);
+	if (having != NIL)
+		groups *= 0.5;			/* as PostgreSQL guesses for a HAVING */
+	cpath->custom_private = list_make3(key, aggrefs, having);
 	cpath->methods = &fastagg_path_methods;
 
 	/* the node replaces the other grouping paths (see the top of the file) */
@@ -267,6 +275,7 @@ fastagg_plan_path(PlannerInfo *root, RelOptInfo *rel, struct CustomPath *best_pa
 	Plan	   *child = linitial(custom_plans);
 	Var		   *key = linitial(best_path->custom_private);
 	List	   *aggrefs = lsecond(best_path->custom_private);
+	List	   *having = lthird(best_path->custom_private);
 	List	   *scan_tlist = NIL;
 	List	   *aggs = NIL;
 	FastaggChildRefs refs;
@@ -303,7 +312,8 @@ fastagg_plan_path(PlannerInfo *root, RelOptInfo *rel, struct CustomPath *best_pa
 		elog(ERROR, "custseg fast grouping: an input column is missing from the child plan");
 
 	cscan->scan.plan.targetlist = tlist;
-	cscan->scan.plan.qual = NIL;
+	/* HAVING: evaluated over the key and the summaries (setrefs maps it) */
+	cscan->scan.plan.qual = (List *) copyObject(having);
 	cscan->scan.scanrelid = 0;
 	cscan->flags = best_path->flags;
 	cscan->custom_plans = custom_plans;

@@ -127,6 +127,23 @@ SELECT fg_diff($q$SELECT o.cid * 10 AS k, custseg.summarize(o.t, o.a, timestampt
 				 FROM fg_orders o JOIN generate_series(-1500, 1500, 7) c(cid) ON c.cid = o.cid
 				 GROUP BY o.cid$q$, parallel_plan => false) AS join_below;
 
+-- HAVING, written or pushed down by PostgreSQL from an outer WHERE, is the
+-- node's filter.
+SELECT fg_diff($q$SELECT cid, custseg.summarize(t, a, timestamptz '2020-12-31') AS s FROM fg_orders
+				 GROUP BY cid HAVING (custseg.summarize(t, a, timestamptz '2020-12-31')).orders > 12$q$) AS having_differ;
+SELECT fg_diff($q$SELECT * FROM (SELECT cid, custseg.summarize(t, a, timestamptz '2020-12-31') AS s
+							   FROM fg_orders GROUP BY cid) c
+				 WHERE (c.s).revenue > 5000 AND cid > 0$q$, false) AS outer_where_differ;
+EXPLAIN (COSTS OFF)
+SELECT * FROM (SELECT cid, custseg.summarize(t, a, timestamptz '2020-12-31') AS s
+			   FROM fg_orders GROUP BY cid) c
+WHERE (c.s).orders IS NOT NULL;
+
+-- A segment view's query uses it.
+SELECT custseg.create_segment_view('fg_segments', 'fg_orders', 'cid', 't', 'a', as_of => '2020-12-31') IS NOT NULL AS created;
+SELECT fg_uses_node(pg_get_viewdef('fg_segments'::regclass)) AS segment_view_node;
+DROP MATERIALIZED VIEW fg_segments;
+
 -- A generic plan: as_of is a parameter.
 SET plan_cache_mode = force_generic_plan;
 PREPARE fg_prepared(timestamptz) AS
