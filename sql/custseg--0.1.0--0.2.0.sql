@@ -10,6 +10,13 @@
 -- instead of one that read the argument types from the call site, which a
 -- caller through fmgr_info (Citus) does not have.  The functions keep their
 -- signatures, labels and the aggregates that use them.
+-- The planner support function of the transition functions: it answers no
+-- request, but calling it while planning loads the library, and with it
+-- the fast grouping node (src/fastagg_plan.c), in a new session.
+CREATE FUNCTION custseg.summarize_support(internal)
+RETURNS internal
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
 DO $$
 DECLARE
 	time_type text;
@@ -23,7 +30,8 @@ BEGIN
 			EXECUTE format($sql$
 				CREATE OR REPLACE FUNCTION custseg.summarize_accum(internal, %1$s, %2$s, %1$s)
 				RETURNS internal
-				AS 'MODULE_PATHNAME', %4$L LANGUAGE C %3$s PARALLEL SAFE$sql$,
+				AS 'MODULE_PATHNAME', %4$L LANGUAGE C %3$s PARALLEL SAFE
+				SUPPORT custseg.summarize_support$sql$,
 				time_type, amount_type,
 				CASE time_type WHEN 'timestamptz' THEN 'STABLE' ELSE 'IMMUTABLE' END,
 				'summarize_accum_' || time_type || '_' || amount_name);

@@ -345,7 +345,8 @@ fastagg_grow(FastAggState *fa)
 	char	   *slots;
 	uint32		i;
 
-	if (nslots > (uint32) (MaxAllocHugeSize / fa->entry_size) ||
+	if (fa->nslots > PG_UINT32_MAX / 2 ||
+		nslots > (uint32) (MaxAllocHugeSize / fa->entry_size) ||
 		fastagg_memory(fa) + bytes > fa->memory_limit)
 		return false;
 	slots = MemoryContextAllocExtended(fa->table_context, bytes,

@@ -32,6 +32,13 @@ RETURNS custseg.customer_summary
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 
+-- The planner support function of the transition functions: it answers no
+-- request, but calling it while planning loads the library, and with it
+-- the fast grouping node (src/fastagg_plan.c), in a new session.
+CREATE FUNCTION custseg.summarize_support(internal)
+RETURNS internal
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
 -- custseg.summarize(order_time, amount, as_of): one transition function and
 -- one aggregate for each order_time type (date, timestamp, timestamptz) and
 -- amount type (numeric, double precision, integer, bigint), each transition
@@ -51,7 +58,8 @@ BEGIN
 			EXECUTE format($sql$
 				CREATE FUNCTION custseg.summarize_accum(internal, %1$s, %2$s, %1$s)
 				RETURNS internal
-				AS 'MODULE_PATHNAME', %4$L LANGUAGE C %3$s PARALLEL SAFE$sql$,
+				AS 'MODULE_PATHNAME', %4$L LANGUAGE C %3$s PARALLEL SAFE
+				SUPPORT custseg.summarize_support$sql$,
 				time_type, amount_type,
 				CASE time_type WHEN 'timestamptz' THEN 'STABLE' ELSE 'IMMUTABLE' END,
 				'summarize_accum_' || time_type || '_' || amount_name);
