@@ -23,6 +23,9 @@ PGBIN=${CUSTSEG_PGBIN:-/usr/lib/postgresql/$CUSTSEG_PG_VERSION/bin}
 CUSTSEG_PACKAGES=(make gcc postgresql-$CUSTSEG_PG_VERSION postgresql-server-dev-$CUSTSEG_PG_VERSION
 	postgresql-$CUSTSEG_PG_VERSION-cron postgresql-$CUSTSEG_PG_VERSION-pgtap
 	libtap-parser-sourcehandler-pgtap-perl sqlsmith)
+# the browser of the report check (test/report/run); scripts/report installs
+# Node.js itself when the machine has none
+CUSTSEG_REPORT_PACKAGES=(chromium)
 if [ -n "${CUSTSEG_PGBIN:-}" ]; then
 	# a source build brings its own server; pg_cron and pgTAP must be built into it
 	CUSTSEG_PACKAGES=(make gcc libtap-parser-sourcehandler-pgtap-perl sqlsmith)

@@ -12,15 +12,10 @@
 #include "custseg.h"
 #include "fastagg.h"
 
-#include <ctype.h>
-#include <float.h>
-#include <stdarg.h>
 
-#include "access/htup_details.h"
 #include "common/shortest_dec.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
-#include "miscadmin.h"
 #include "utils/typcache.h"
 
 PG_MODULE_MAGIC;
@@ -260,66 +255,4 @@ custseg_append_float8(StringInfo buf, float8 v)
 
 	double_to_shortest_decimal_buf(v, num);
 	appendStringInfoString(buf, num);
-}
-
-
-/*
- * Special functions
- */
-
-#define LENTZ_TINY	1e-300
-#define BETA_MAX_TERMS	1000000
-
-/* One term d_j of the fraction: update c and d, return the factor of K. */
-static inline float8
-lentz_step(float8 dj, float8 *c, float8 *d)
-{
-	*d = 1.0 + dj * *d;
-	if (fabs(*d) < LENTZ_TINY)
-		*d = LENTZ_TINY;
-	*c = 1.0 + dj / *c;
-	if (fabs(*c) < LENTZ_TINY)
-		*c = LENTZ_TINY;
-	*d = 1.0 / *d;
-	return *d * *c;
-}
-
-/*
- * The continued fraction of the regularized incomplete beta function
- * (DLMF 8.17.22): I_x(a, b) = x^a (1 - x)^b / (a B(a, b)) * K with
- * K = 1 / (1 + d1 / (1 + d2 / (1 + ...))),
- * d_{2m+1} = -(a + m)(a + b + m) x / ((a + 2m)(a + 2m + 1)) and
- * d_{2m} = m (b - m) x / ((a + 2m - 1)(a + 2m)).  Returns K, evaluated
- * by the modified Lentz method; it converges fast for
- * x < (a + 1) / (a + b + 2).  NaN when it has not converged after
- * BETA_MAX_TERMS terms (extreme a or b).
- */
-float8
-custseg_beta_cf(float8 a, float8 b, float8 x)
-{
-	float8		c = 1.0,
-				d,
-				k;
-	int			m;
-
-	d = 1.0 - (a + b) * x / (a + 1.0);	/* 1 + d1 */
-	if (fabs(d) < LENTZ_TINY)
-		d = LENTZ_TINY;
-	d = 1.0 / d;
-	k = d;
-	for (m = 1; m <= BETA_MAX_TERMS; m++)
-	{
-		float8		delta;
-
-		/* d_{2m}, then d_{2m+1} */
-		k *= lentz_step(m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)), &c, &d);
-		delta = lentz_step(-(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
-						   &c, &d);
-		k *= delta;
-		if (fabs(delta - 1.0) < 2.0 * DBL_EPSILON)
-			return k;
-		if ((m & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
-	}
-	return NAN;					/* did not converge: the caller decides */
 }

@@ -5,9 +5,12 @@
  *	  aggregates build, the optimizer that maximizes their likelihoods,
  *	  reading a stored model back, horizons and discounting.
  *
- * fit.c implements this; each model family has its own file (bgnbd.c for
- * BG/NBD and MBG/NBD, paretonbd.c, bgbb.c, gammagamma.c) with its
- * likelihood, gradient, predictions and SQL-callable functions.
+ * One file per concept implements this: fit_state.c the state type,
+ * optimize.c the optimizer, fit_model.c model values, horizons and
+ * discounting, specfun.c the special functions.  Each model family has its
+ * own file (bgnbd.c for BG/NBD and MBG/NBD, paretonbd.c, bgbb.c,
+ * gammagamma.c) with its likelihood, gradient, predictions and
+ * SQL-callable functions.
  *
  * Fit state.  Every fit aggregate compresses its customers into distinct
  * cells (k1, k2, k3) with a weight, the number of customers in the cell:

@@ -1,5 +1,6 @@
 
--- CLV model fitting, shared by every model family: src/fit.c, docs/fit.md
+-- CLV model fitting, shared by every model family: src/fit_state.c,
+-- src/optimize.c, src/fit_model.c, src/specfun.c (contract src/fit.h), docs/fit.md
 
 -- State of the fit aggregates: the distinct customer cells (k1, k2, k3)
 -- with their weights.  Text form is JSON, exact, checked on input:

@@ -1,4 +1,4 @@
--- custseg.fit_state: the state of every CLV fit aggregate (src/fit.c).
+-- custseg.fit_state: the state of every CLV fit aggregate (src/fit_state.c).
 
 -- The text form: kind and cells, merged (weights added) and sorted by
 -- (x, t_x, t); floats are shortest-exact, so the text reads back bit for bit.
