@@ -474,6 +474,41 @@ fastagg_lookup(FastAggState *fa, Datum key, uint64 hash64, const char *bytes, in
 	return (char *) entry;
 }
 
+/*
+ * Prefetch the day entries the row's group will append to next, if the
+ * group is in the table and has a day array: for a customer who buys on
+ * many days, the second cache miss of a row.  Only looks, never inserts.
+ */
+static inline void
+fastagg_prefetch_days(FastAggState *fa, const FastRow *row)
+{
+	uint32		hash = (uint32) row->hash;
+	uint32		mask = fa->nslots - 1;
+	uint32		i = hash & mask;
+	int			j;
+
+	for (;;)
+	{
+		FastEntry  *entry = (FastEntry *) (fa->slots + (Size) i * fa->entry_size);
+
+		if (!entry->used)
+			return;
+		if (entry->hash == hash && fastagg_key_equal(fa, entry, row->key, row->bytes, row->len))
+		{
+			for (j = 0; j < fa->naggs; j++)
+			{
+				SummaryState *state = (SummaryState *)
+					((char *) entry + FASTAGG_HEADER + (Size) j * sizeof(SummaryState));
+
+				if ((entry->valid & (1 << j)) && state->days != NULL)
+					fastagg_prefetch(&state->days[state->ndays]);
+			}
+			return;
+		}
+		i = (i + 1) & mask;
+	}
+}
+
 /* Fold a row into the states of entry. */
 static inline void
 fastagg_fold(FastAggState *fa, char *entry, const FastRow *row)
@@ -609,10 +644,20 @@ fastagg_fill(FastAggState *fa)
 		while (n < FASTAGG_READ_AHEAD && fastagg_read_row(fa, &fa->rows[n], econtext))
 			n++;
 
+		/* the slots of these rows (both cache lines of an 80-byte entry) */
 		for (i = 0; i < n; i++)
 			if (!fa->rows[i].key_isnull)
-				fastagg_prefetch(fa->slots + (Size) ((uint32) fa->rows[i].hash & (fa->nslots - 1)) *
-								 fa->entry_size);
+			{
+				char	   *slot = fa->slots +
+					(Size) ((uint32) fa->rows[i].hash & (fa->nslots - 1)) * fa->entry_size;
+
+				fastagg_prefetch(slot);
+				fastagg_prefetch(slot + fa->entry_size - 1);
+			}
+		/* then, for the groups already there, where their next day entry goes */
+		for (i = 0; i < n; i++)
+			if (!fa->rows[i].key_isnull)
+				fastagg_prefetch_days(fa, &fa->rows[i]);
 
 		for (i = 0; i < n; i++)
 		{
