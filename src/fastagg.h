@@ -7,7 +7,9 @@
  *
  * fastagg_plan.c decides when the node applies (a create_upper_paths_hook
  * for UPPERREL_GROUP_AGG) and builds the plan; fastagg_exec.c runs it.
- * Everything the planner hands the executor travels in custom_private:
+ * The path's custom_private is list_make3(key Var, distinct Aggrefs, HAVING
+ * quals); the plan puts HAVING in its qual and hands the executor the rest
+ * in its custom_private:
  *
  *	list_make2(key, aggs)
  *	  key:  list_make3(Integer attno of the key in the child's tlist,

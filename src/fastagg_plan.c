@@ -17,11 +17,14 @@
  * of the same SELECT; only the Agg is replaced.  For anything else the
  * hook does nothing and PostgreSQL plans as usual.
  *
- * When the node applies it replaces the other grouping paths: it computes
- * the same results and does less work for every input (one lookup per row
- * in a table of compact states, no tuple per group), while the cost model
- * cannot see that hash aggregation's per-group tuples are what makes it slow.
- * custseg.enable_fast_grouping = off restores PostgreSQL's choice.
+ * The path replaces PostgreSQL's unsorted grouping paths (HashAggregate,
+ * serial or parallel): it computes the same results with less work per
+ * row and per group, which their cost estimates cannot see (a parallel
+ * plan looks cheap when the number of customers is underestimated, and the
+ * per-group tuples and cache misses are not in the model).  Sorted paths
+ * (GroupAggregate) stay and compete by cost, so that an ORDER BY key LIMIT
+ * n over an index keeps its plan.  custseg.enable_fast_grouping = off
+ * leaves the choice to PostgreSQL's paths alone.
  *
  *-------------------------------------------------------------------------
  */
@@ -145,6 +148,7 @@ fastagg_upper_paths(PlannerInfo *root, UpperRelationKind stage,
 	ListCell   *lc;
 	Path	   *input;
 	List	   *having;
+	List	   *sorted;
 	CustomPath *cpath;
 	double		groups;
 	int			nargs = 0;
@@ -215,10 +219,16 @@ fastagg_upper_paths(PlannerInfo *root, UpperRelationKind stage,
 	cpath->path.parallel_workers = 0;
 	cpath->path.rows = groups;
 	cpath->path.pathkeys = NIL;
-	/* as HashAggregate's: every row before the first group comes out */
-	cpath->path.startup_cost = input->total_cost +
-		input->rows * cpu_operator_cost * (1 + nargs);
-	cpath->path.total_cost = cpath->path.startup_cost + groups * cpu_tuple_cost;
+	/*
+	 * As HashAggregate, every row is read before the first group comes out.
+	 * A row costs one hash probe and a fold into a state in place (one
+	 * operator, where HashAggregate charges one per grouping column and one
+	 * per transition call), a group the forming of its result (half a tuple:
+	 * there is no hash table tuple to form first).
+	 */
+	cpath->path.startup_cost = input->total_cost + input->rows * cpu_operator_cost;
+	cpath->path.total_cost = cpath->path.startup_cost +
+		groups * (cpu_tuple_cost / 2 + cpu_operator_cost * nargs);
 	cpath->flags = 0;
 	cpath->custom_paths = list_make1(input);
 	if (having != NIL)
@@ -226,8 +236,17 @@ fastagg_upper_paths(PlannerInfo *root, UpperRelationKind stage,
 	cpath->custom_private = list_make3(key, aggrefs, having);
 	cpath->methods = &fastagg_path_methods;
 
-	/* the node replaces the other grouping paths (see the top of the file) */
-	output_rel->pathlist = NIL;
+	/*
+	 * The node takes the place of PostgreSQL's unsorted grouping paths
+	 * (HashAggregate, serial or over a Gather), whose estimated costs miss
+	 * what makes them slow here; sorted ones stay to compete by cost, for
+	 * an ORDER BY key or a merge join above.
+	 */
+	sorted = NIL;
+	foreach(lc, output_rel->pathlist)
+		if (((Path *) lfirst(lc))->pathkeys != NIL)
+			sorted = lappend(sorted, lfirst(lc));
+	output_rel->pathlist = sorted;
 	add_path(output_rel, &cpath->path);
 }
 
