@@ -139,6 +139,13 @@ SELECT * FROM (SELECT cid, custseg.summarize(t, a, timestamptz '2020-12-31') AS 
 			   FROM fg_orders GROUP BY cid) c
 WHERE (c.s).orders IS NOT NULL;
 
+-- Sorted paths compete by cost: ORDER BY the key with a LIMIT over an index
+-- keeps PostgreSQL's GroupAggregate.
+CREATE INDEX fg_orders_cid ON fg_orders (cid);
+EXPLAIN (COSTS OFF)
+SELECT cid, custseg.summarize(t, a, timestamptz '2020-12-31') FROM fg_orders GROUP BY cid ORDER BY cid LIMIT 3;
+DROP INDEX fg_orders_cid;
+
 -- A segment view's query uses it.
 SELECT custseg.create_segment_view('fg_segments', 'fg_orders', 'cid', 't', 'a', as_of => '2020-12-31') IS NOT NULL AS created;
 SELECT fg_uses_node(pg_get_viewdef('fg_segments'::regclass)) AS segment_view_node;
