@@ -37,6 +37,9 @@
 #include "access/tupdesc.h"
 #include "catalog/pg_type.h"
 #include "commands/explain.h"
+#if PG_VERSION_NUM >= 180000
+#include "commands/explain_format.h"	/* ExplainProperty* moved here in 18 */
+#endif
 #include "common/hashfn.h"
 #include "executor/executor.h"
 #include "executor/tuptable.h"
