@@ -494,6 +494,8 @@ BEGIN
 								clv_horizon, annual_discount_rate, margin, model_type, purchase_model, spend_model)
 					ELSE '' END));
 	RETURN created;
+END
+$$;
 
 -- summarize: one C entry point per overload (summarize_accum_TIME_AMOUNT)
 -- instead of one that read the argument types from the call site, which a
