@@ -10,6 +10,7 @@
  *-------------------------------------------------------------------------
  */
 #include "custseg.h"
+#include "fastagg.h"
 
 
 #include "common/shortest_dec.h"
@@ -18,6 +19,21 @@
 #include "utils/typcache.h"
 
 PG_MODULE_MAGIC;
+
+/*
+ * Loading the library installs the fast grouping node's setting and
+ * planner hook (fastagg_plan.c).  Planning a query with custseg.summarize
+ * loads it (custseg.summarize_support), so the node applies from a
+ * session's first such query on.
+ */
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	fastagg_plan_init();
+	fastagg_exec_init();
+}
 
 /*
  * custseg_result_desc: the row type a function returns, blessed so that

@@ -28,6 +28,7 @@
  *-------------------------------------------------------------------------
  */
 #include "custseg.h"
+#include "summary.h"
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
@@ -54,68 +55,8 @@
 /* Bytes of day entries allocated when a customer first buys on a second day. */
 #define SUMMARY_FIRST_DAYS_LOG2 7
 
-/*
- * A day's amounts are summed with Neumaier's compensated summation: amount
- * is the rounded running sum and error what rounding lost, so that
- * amount + error is the exact sum for any realistic number of rows.  The
- * day's value, amount + error rounded once, is then the same whatever the
- * order in which its rows arrived, serial or split between parallel
- * workers.
- */
-typedef struct SummaryDay
-{
-	int32		day;			/* local calendar day, days since 2000-01-01 */
-	int32		purchases;		/* rows with amount >= 0 */
-	double		amount;			/* sum of every amount of the day ... */
-	double		error;			/* ... and the rounding error of that sum */
-} SummaryDay;
-
-/*
- * The day being accumulated is kept in the state itself ("current"), so that
- * a row touches only this struct; it goes to the days array when a row of
- * another day arrives.  While rows arrive in time order (sorted), the array
- * holds strictly increasing days, all before current, and is only appended
- * to.  Rows out of order are appended as they come; the array is sorted
- * and merged when it is full and at the end (summary_normalize), after
- * which the latest day is current again, so that more rows can follow (as
- * they do when summarize is used as a window aggregate).
- *
- * The struct is kept at 64 bytes and the array at a power of two bytes, the
- * sizes of the chunks PostgreSQL allocates: hash aggregation keeps one state
- * per customer.
- */
-typedef struct SummaryState
-{
-	Timestamp	as_of;			/* local time, the same on every row */
-	Timestamp	first_order;	/* earliest purchase row, local time */
-	Timestamp	last_order;		/* latest purchase row, local time */
-	SummaryDay	current;		/* the latest day seen, if has_current */
-	SummaryDay *days;			/* other days, or NULL */
-	int32		ndays;			/* entries of days in use */
-	uint8		days_log2;		/* days takes 2^days_log2 bytes */
-	bool		has_current;
-	bool		sorted;			/* days strictly increasing, then current? */
-} SummaryState;
-
-StaticAssertDecl(sizeof(SummaryState) <= 64, "a summarize state fits a 64-byte chunk");
-
 #define SUMMARY_CAPACITY(state) \
 	((state)->days == NULL ? 0 : (int) (((Size) 1 << (state)->days_log2) / sizeof(SummaryDay)))
-
-/*
- * What the transition function learns about its call site once: the
- * argument types, and the session time zone's UTC offset over the span of
- * time around the last timestamptz it converted.
- */
-typedef struct SummaryCallSite
-{
-	Oid			time_type;
-	Oid			amount_type;
-	pg_tz	   *tz;				/* the session time zone the span is for */
-	TimestampTz tz_from;		/* tz_offset holds in [tz_from, tz_until) */
-	TimestampTz tz_until;
-	int64		tz_offset;		/* microseconds east of UTC */
-} SummaryCallSite;
 
 /* Floor division, so that times before 2000-01-01 fall on the right day. */
 static inline int32
@@ -455,15 +396,22 @@ summary_add_day(SummaryState *state, MemoryContext context, const SummaryDay *da
 	}
 }
 
-static SummaryState *
-summary_new(MemoryContext context, Timestamp as_of)
+static void
+summary_init(SummaryState *state, Timestamp as_of)
 {
-	SummaryState *state = MemoryContextAllocZero(context, sizeof(SummaryState));
-
+	memset(state, 0, sizeof(SummaryState));
 	state->as_of = as_of;
 	state->first_order = DT_NOEND;
 	state->last_order = DT_NOBEGIN;
 	state->sorted = true;
+}
+
+static SummaryState *
+summary_new(MemoryContext context, Timestamp as_of)
+{
+	SummaryState *state = MemoryContextAlloc(context, sizeof(SummaryState));
+
+	summary_init(state, as_of);
 	return state;
 }
 
@@ -515,49 +463,45 @@ summary_aggcontext(FunctionCallInfo fcinfo, const char *function)
 }
 
 /*
- * summarize_accum(state, order_time, amount, as_of): the transition function
- * of every custseg.summarize overload.
+ * summary_site_init: see summary.h.  The types must be among those of the
+ * SQL overloads; anything else (such as InvalidOid, the argument type of a
+ * caller without an expression tree) is an error, never a guess.
  */
-PG_FUNCTION_INFO_V1(summarize_accum);
-Datum
-summarize_accum(PG_FUNCTION_ARGS)
+void
+summary_site_init(SummaryCallSite *site, Oid time_type, Oid amount_type)
 {
-	MemoryContext context = summary_aggcontext(fcinfo, "summarize_accum");
-	SummaryState *state = PG_ARGISNULL(0) ? NULL : (SummaryState *) PG_GETARG_POINTER(0);
-	SummaryCallSite *site = fcinfo->flinfo->fn_extra;
-	Timestamp	as_of;
-	Timestamp	when;
-	double		amount;
+	if (time_type != DATEOID && time_type != TIMESTAMPOID && time_type != TIMESTAMPTZOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("custseg.summarize cannot read an order_time of type %s",
+						OidIsValid(time_type) ? format_type_be(time_type) : "unknown"),
+				 errhint("Update the extension (ALTER EXTENSION custseg UPDATE) so that every overload has its own transition function.")));
+	if (amount_type != NUMERICOID && amount_type != FLOAT8OID &&
+		amount_type != INT4OID && amount_type != INT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("custseg.summarize cannot read an amount of type %s",
+						OidIsValid(amount_type) ? format_type_be(amount_type) : "unknown"),
+				 errhint("Update the extension (ALTER EXTENSION custseg UPDATE) so that every overload has its own transition function.")));
+	memset(site, 0, sizeof(SummaryCallSite));
+	site->time_type = time_type;
+	site->amount_type = amount_type;
+	site->tz_from = DT_NOEND;	/* empty span: compute on first use */
+	site->tz_until = DT_NOBEGIN;
+}
+
+/* Fold a kept row (at or before as_of, no NULL) into the state. */
+static inline void
+summary_fold_kept(SummaryState *state, bool *valid, MemoryContext context,
+				  Timestamp as_of, Timestamp when, double amount)
+{
 	SummaryDay	row;
 
-	if (site == NULL)
+	if (!*valid)
 	{
-		site = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(SummaryCallSite));
-		site->time_type = get_fn_expr_argtype(fcinfo->flinfo, 1);
-		site->amount_type = get_fn_expr_argtype(fcinfo->flinfo, 2);
-		site->tz_from = DT_NOEND;	/* empty span: compute on first use */
-		site->tz_until = DT_NOBEGIN;
-		fcinfo->flinfo->fn_extra = site;
+		summary_init(state, as_of);
+		*valid = true;
 	}
-
-	if (PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("as_of must not be NULL"),
-				 errhint("Pass the end of the period to summarize, such as current_date.")));
-	as_of = time_arg(site, PG_GETARG_DATUM(3), "as_of");
-	if (state != NULL)
-		summary_check_as_of(state, as_of);
-
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		goto skip;
-	when = time_arg(site, PG_GETARG_DATUM(1), "order_time");
-	amount = amount_arg(site, PG_GETARG_DATUM(2));
-	if (when > as_of)
-		goto skip;
-
-	if (state == NULL)
-		state = summary_new(context, as_of);
 	if (amount >= 0)
 	{
 		if (when < state->first_order)
@@ -570,12 +514,152 @@ summarize_accum(PG_FUNCTION_ARGS)
 	row.amount = amount;
 	row.error = 0.0;
 	summary_add_day(state, context, &row);
-	PG_RETURN_POINTER(state);
+}
 
-skip:
+static void
+summary_check_as_of_null(bool as_of_null)
+{
+	if (as_of_null)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("as_of must not be NULL"),
+				 errhint("Pass the end of the period to summarize, such as current_date.")));
+}
+
+/* summary_row: see summary.h. */
+void
+summary_row(SummaryState *state, bool *valid, MemoryContext context,
+			SummaryCallSite *site, Datum order_time, bool order_time_null,
+			Datum amount_datum, bool amount_null, Datum as_of_datum, bool as_of_null)
+{
+	Timestamp	as_of;
+	Timestamp	when;
+	double		amount;
+
+	summary_check_as_of_null(as_of_null);
+	as_of = time_arg(site, as_of_datum, "as_of");
+	if (*valid)
+		summary_check_as_of(state, as_of);
+
+	if (order_time_null || amount_null)
+		return;
+	when = time_arg(site, order_time, "order_time");
+	amount = amount_arg(site, amount_datum);
+	if (when > as_of)
+		return;
+	summary_fold_kept(state, valid, context, as_of, when, amount);
+}
+
+/* summary_read_row: see summary.h. */
+void
+summary_read_row(SummaryCallSite *site, Datum order_time, bool order_time_null,
+				 Datum amount, bool amount_null, Datum as_of, bool as_of_null,
+				 SummaryRow *row)
+{
+	summary_check_as_of_null(as_of_null);
+	row->as_of = time_arg(site, as_of, "as_of");
+	row->keep = false;
+	row->when = 0;
+	row->amount = 0.0;
+	if (order_time_null || amount_null)
+		return;
+	row->when = time_arg(site, order_time, "order_time");
+	row->amount = amount_arg(site, amount);
+	row->keep = row->when <= row->as_of;
+}
+
+/* summary_fold_row: see summary.h. */
+void
+summary_fold_row(SummaryState *state, bool *valid, MemoryContext context,
+				 const SummaryRow *row)
+{
+	if (*valid)
+		summary_check_as_of(state, row->as_of);
+	if (row->keep)
+		summary_fold_kept(state, valid, context, row->as_of, row->when, row->amount);
+}
+
+/*
+ * The transition function of the overloads: the row folded into the state,
+ * which is allocated in the aggregate context when the first row is kept.
+ */
+static Datum
+summarize_accum_site(FunctionCallInfo fcinfo, Oid time_type, Oid amount_type)
+{
+	MemoryContext context = summary_aggcontext(fcinfo, "summarize_accum");
+	SummaryState *state = PG_ARGISNULL(0) ? NULL : (SummaryState *) PG_GETARG_POINTER(0);
+	SummaryCallSite *site = fcinfo->flinfo->fn_extra;
+
+	if (site == NULL)
+	{
+		site = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(SummaryCallSite));
+		summary_site_init(site, time_type, amount_type);
+		fcinfo->flinfo->fn_extra = site;
+	}
+
 	if (state == NULL)
-		PG_RETURN_NULL();
+	{
+		SummaryState first;
+		bool		valid = false;
+
+		summary_row(&first, &valid, context, site,
+					PG_GETARG_DATUM(1), PG_ARGISNULL(1), PG_GETARG_DATUM(2), PG_ARGISNULL(2),
+					PG_GETARG_DATUM(3), PG_ARGISNULL(3));
+		if (!valid)
+			PG_RETURN_NULL();
+		state = MemoryContextAlloc(context, sizeof(SummaryState));
+		*state = first;
+	}
+	else
+	{
+		bool		valid = true;
+
+		summary_row(state, &valid, context, site,
+					PG_GETARG_DATUM(1), PG_ARGISNULL(1), PG_GETARG_DATUM(2), PG_ARGISNULL(2),
+					PG_GETARG_DATUM(3), PG_ARGISNULL(3));
+	}
 	PG_RETURN_POINTER(state);
+}
+
+/*
+ * summarize_accum_TIME_AMOUNT(state, order_time, amount, as_of): the
+ * transition function of the overload custseg.summarize(TIME, AMOUNT,
+ * TIME), one C function per SQL signature.
+ */
+#define SUMMARIZE_ACCUM(name, time_type, amount_type) \
+PG_FUNCTION_INFO_V1(name); \
+Datum \
+name(PG_FUNCTION_ARGS) \
+{ \
+	return summarize_accum_site(fcinfo, time_type, amount_type); \
+}
+
+SUMMARIZE_ACCUM(summarize_accum_date_numeric, DATEOID, NUMERICOID)
+SUMMARIZE_ACCUM(summarize_accum_date_float8, DATEOID, FLOAT8OID)
+SUMMARIZE_ACCUM(summarize_accum_date_int4, DATEOID, INT4OID)
+SUMMARIZE_ACCUM(summarize_accum_date_int8, DATEOID, INT8OID)
+SUMMARIZE_ACCUM(summarize_accum_timestamp_numeric, TIMESTAMPOID, NUMERICOID)
+SUMMARIZE_ACCUM(summarize_accum_timestamp_float8, TIMESTAMPOID, FLOAT8OID)
+SUMMARIZE_ACCUM(summarize_accum_timestamp_int4, TIMESTAMPOID, INT4OID)
+SUMMARIZE_ACCUM(summarize_accum_timestamp_int8, TIMESTAMPOID, INT8OID)
+SUMMARIZE_ACCUM(summarize_accum_timestamptz_numeric, TIMESTAMPTZOID, NUMERICOID)
+SUMMARIZE_ACCUM(summarize_accum_timestamptz_float8, TIMESTAMPTZOID, FLOAT8OID)
+SUMMARIZE_ACCUM(summarize_accum_timestamptz_int4, TIMESTAMPTZOID, INT4OID)
+SUMMARIZE_ACCUM(summarize_accum_timestamptz_int8, TIMESTAMPTZOID, INT8OID)
+
+/*
+ * summarize_accum: the one transition function of custseg 0.1.0's SQL, kept
+ * so that a 0.1.0 install keeps working until it is updated.  It reads the
+ * argument types from the call's expression tree; a caller without one
+ * (fmgr_info, as Citus's worker_partial_agg calls it) gets an error from
+ * summary_site_init instead of a misread argument.
+ */
+PG_FUNCTION_INFO_V1(summarize_accum);
+Datum
+summarize_accum(PG_FUNCTION_ARGS)
+{
+	return summarize_accum_site(fcinfo, get_fn_expr_argtype(fcinfo->flinfo, 1),
+								get_fn_expr_argtype(fcinfo->flinfo, 2));
 }
 
 /* summarize_combine(state, state): merges two partial states. */
@@ -685,13 +769,10 @@ summarize_deserialize(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(state);
 }
 
-/* summarize_final(state) -> custseg.customer_summary, or NULL. */
-PG_FUNCTION_INFO_V1(summarize_final);
+/* summary_result: see summary.h. */
 Datum
-summarize_final(PG_FUNCTION_ARGS)
+summary_result(SummaryState *state, MemoryContext context, TupleDesc tupdesc, bool *isnull)
 {
-	SummaryState *state;
-	TupleDesc	tupdesc;
 	Datum		values[SUMMARY_NATTS];
 	bool		nulls[SUMMARY_NATTS] = {false};
 	int64		orders = 0;
@@ -702,13 +783,8 @@ summarize_final(PG_FUNCTION_ARGS)
 	double		repeat_error = 0.0;
 	int32		first_day = 0;
 	int32		last_day = 0;
-	MemoryContext context;
 	int			i;
 
-	context = summary_aggcontext(fcinfo, "summarize_final");
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	state = (SummaryState *) PG_GETARG_POINTER(0);
 	summary_normalize(state, context);
 
 	/* the days in order: the array, then the current day */
@@ -729,14 +805,14 @@ summarize_final(PG_FUNCTION_ARGS)
 			orders += d->purchases;
 		}
 	}
+	*isnull = orders == 0;
 	if (orders == 0)
-		PG_RETURN_NULL();		/* only refunds */
+		return (Datum) 0;		/* only refunds */
 	revenue += revenue_error;
 	repeat_revenue += repeat_error;
 	summary_check_sum(revenue);
 	summary_check_sum(repeat_revenue);
 
-	tupdesc = custseg_result_desc(fcinfo);
 	if (tupdesc->natts != SUMMARY_NATTS)
 		elog(ERROR, "summarize_final must return custseg.customer_summary");
 
@@ -753,7 +829,26 @@ summarize_final(PG_FUNCTION_ARGS)
 							   / USECS_PER_DAY);
 	values[10] = Float8GetDatum(purchase_days > 1 ? repeat_revenue / (purchase_days - 1) : 0.0);
 
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}
+
+/* summarize_final(state) -> custseg.customer_summary, or NULL. */
+PG_FUNCTION_INFO_V1(summarize_final);
+Datum
+summarize_final(PG_FUNCTION_ARGS)
+{
+	MemoryContext context;
+	Datum		result;
+	bool		isnull;
+
+	context = summary_aggcontext(fcinfo, "summarize_final");
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	result = summary_result((SummaryState *) PG_GETARG_POINTER(0), context,
+							custseg_result_desc(fcinfo), &isnull);
+	if (isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(result);
 }
 
 /*

@@ -32,24 +32,37 @@ RETURNS custseg.customer_summary
 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 
+-- The planner support function of the transition functions: it answers no
+-- request, but calling it while planning loads the library, and with it
+-- the fast grouping node (src/fastagg_plan.c), in a new session.
+CREATE FUNCTION custseg.summarize_support(internal)
+RETURNS internal
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
 -- custseg.summarize(order_time, amount, as_of): one transition function and
 -- one aggregate for each order_time type (date, timestamp, timestamptz) and
--- amount type (numeric, double precision, integer, bigint); all share one C
--- function, which reads the argument types.  The timestamptz variants are
+-- amount type (numeric, double precision, integer, bigint), each transition
+-- function with its own C entry point, summarize_accum_TIME_AMOUNT (it never
+-- asks the call site for the argument types).  The timestamptz variants are
 -- STABLE: calendar days of a timestamptz follow the session TimeZone.
 DO $$
 DECLARE
 	time_type text;
 	amount_type text;
+	amount_name text;
 BEGIN
 	FOREACH time_type IN ARRAY ARRAY['date', 'timestamp', 'timestamptz'] LOOP
 		FOREACH amount_type IN ARRAY ARRAY['numeric', 'double precision', 'integer', 'bigint'] LOOP
+			amount_name := CASE amount_type WHEN 'double precision' THEN 'float8'
+				WHEN 'integer' THEN 'int4' WHEN 'bigint' THEN 'int8' ELSE amount_type END;
 			EXECUTE format($sql$
 				CREATE FUNCTION custseg.summarize_accum(internal, %1$s, %2$s, %1$s)
 				RETURNS internal
-				AS 'MODULE_PATHNAME' LANGUAGE C %3$s PARALLEL SAFE$sql$,
+				AS 'MODULE_PATHNAME', %4$L LANGUAGE C %3$s PARALLEL SAFE
+				SUPPORT custseg.summarize_support$sql$,
 				time_type, amount_type,
-				CASE time_type WHEN 'timestamptz' THEN 'STABLE' ELSE 'IMMUTABLE' END);
+				CASE time_type WHEN 'timestamptz' THEN 'STABLE' ELSE 'IMMUTABLE' END,
+				'summarize_accum_' || time_type || '_' || amount_name);
 			EXECUTE format($sql$
 				CREATE AGGREGATE custseg.summarize(order_time %1$s, amount %2$s, as_of %1$s) (
 					SFUNC = custseg.summarize_accum,

@@ -164,6 +164,7 @@ SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 SET enable_hashagg = off;
+SET custseg.enable_fast_grouping = off;	-- PostgreSQL's partial aggregation (test fast_grouping has custseg's node)
 EXPLAIN (COSTS OFF)
 SELECT customer, custseg.summarize(t, amount, timestamp '2020-03-31')
 FROM many_orders GROUP BY customer;
@@ -172,6 +173,7 @@ FROM (SELECT customer, custseg.summarize(t, amount, timestamp '2020-03-31') AS s
 	  FROM many_orders GROUP BY customer) p
 JOIN serial_result r USING (customer);
 RESET enable_hashagg;
+RESET custseg.enable_fast_grouping;
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;

@@ -1,6 +1,6 @@
 -- custseg.summarize: SQLSTATEs of every error, and the functions' labels.
 BEGIN;
-SELECT plan(21);
+SELECT plan(26);
 
 CREATE TEMP TABLE o (t date, a numeric);
 INSERT INTO o VALUES ('2020-01-01', 10), ('2020-01-02', 20);
@@ -50,6 +50,23 @@ SELECT is((SELECT array_agg(DISTINCT provolatile) FROM pg_proc
 		   WHERE proname = 'summarize_accum' AND pronamespace = 'custseg'::regnamespace
 			 AND proargtypes[1] <> 'timestamptz'::regtype), ARRAY['i']::"char"[],
 	'the date and timestamp transition functions are IMMUTABLE');
+SELECT is((SELECT count(DISTINCT prosrc)::int FROM pg_proc
+		   WHERE proname = 'summarize_accum' AND pronamespace = 'custseg'::regnamespace
+			 AND prosrc = 'summarize_accum_' || CASE proargtypes[1] WHEN 'date'::regtype THEN 'date'
+					WHEN 'timestamp'::regtype THEN 'timestamp' ELSE 'timestamptz' END
+				|| '_' || CASE proargtypes[2] WHEN 'numeric'::regtype THEN 'numeric'
+					WHEN 'float8'::regtype THEN 'float8' WHEN 'int4'::regtype THEN 'int4' ELSE 'int8' END), 12,
+	'every transition function has its own C entry point, named after its types');
+SELECT is((SELECT array_agg(DISTINCT prosupport::text) FROM pg_proc
+		   WHERE proname = 'summarize_accum' AND pronamespace = 'custseg'::regnamespace),
+	ARRAY['custseg.summarize_support'],
+	'every transition function has the planner support function that loads the library');
+SELECT is(current_setting('custseg.enable_fast_grouping'), 'on',
+	'the fast grouping node is on by default');
+SELECT throws_ok($$SET custseg.enable_fast_grouping = 'sometimes'$$, '22023', NULL,
+	'custseg.enable_fast_grouping is a boolean');
+SELECT throws_ok($$SET custseg.no_such_setting = 1$$, '42602', NULL,
+	'the custseg. prefix of settings is reserved');
 SELECT is((SELECT bool_or(proisstrict) FROM pg_proc
 		   WHERE proname IN ('summarize_accum', 'summarize_combine', 'summarize_final')
 			 AND pronamespace = 'custseg'::regnamespace), false,

@@ -1,0 +1,381 @@
+/*-------------------------------------------------------------------------
+ *
+ * fastagg_plan.c
+ *	  Planning of the fast grouping node (see fastagg.h): when it applies,
+ *	  its path and its plan.
+ *
+ * The node is offered for a query level whose grouping is exactly one
+ * plain column of type smallint, integer, bigint, uuid or text (with a
+ * deterministic collation), grouped by its default equality, when every
+ * aggregate of the level (in the target list and in HAVING) is
+ * custseg.summarize (any overload) without FILTER, ORDER BY or DISTINCT,
+ * and there are no grouping sets and no set-returning function in the
+ * target list.  HAVING (which is also where PostgreSQL puts a condition on
+ * the summaries of an outer query level) becomes the node's qual.  The scan, join and
+ * filters below stay PostgreSQL's own plan (the cheapest one of the input
+ * relation), so privileges, row-level security and the snapshot are those
+ * of the same SELECT; only the Agg is replaced.  For anything else the
+ * hook does nothing and PostgreSQL plans as usual.
+ *
+ * The path replaces PostgreSQL's unsorted grouping paths (HashAggregate,
+ * serial or parallel): it computes the same results with less work per
+ * row and per group, which their cost estimates cannot see (a parallel
+ * plan looks cheap when the number of customers is underestimated, and the
+ * per-group tuples and cache misses are not in the model).  Sorted paths
+ * (GroupAggregate) stay and compete by cost, so that an ORDER BY key LIMIT
+ * n over an index keeps its plan.  custseg.enable_fast_grouping = off
+ * leaves the choice to PostgreSQL's paths alone.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "custseg.h"
+#include "fastagg.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_aggregate.h"
+#include "catalog/pg_type.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/clauses.h"
+#include "optimizer/cost.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/paths.h"
+#include "optimizer/planner.h"
+#include "optimizer/tlist.h"
+#include "parser/parsetree.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/selfuncs.h"
+#include "utils/typcache.h"
+
+bool		custseg_enable_fast_grouping = true;
+
+static create_upper_paths_hook_type prev_create_upper_paths_hook = NULL;
+
+static Plan *fastagg_plan_path(PlannerInfo *root, RelOptInfo *rel,
+							   struct CustomPath *best_path, List *tlist,
+							   List *clauses, List *custom_plans);
+
+static CustomPathMethods fastagg_path_methods = {
+	.CustomName = FASTAGG_NAME,
+	.PlanCustomPath = fastagg_plan_path,
+};
+
+/* The key kind of a grouping column's type, or -1 when not supported. */
+static int
+fastagg_key_kind(Oid type, Oid collation)
+{
+	switch (type)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			return FASTAGG_KEY_BYVAL;
+		case UUIDOID:
+			return FASTAGG_KEY_UUID;
+		case TEXTOID:
+			/* byte equality is texteq only for a deterministic collation */
+			if (!OidIsValid(collation) || !get_collation_isdeterministic(collation))
+				return -1;
+			return FASTAGG_KEY_TEXT;
+		default:
+			return -1;
+	}
+}
+
+/* Is aggref a custseg.summarize call the node can run? */
+static bool
+fastagg_supported_aggref(Aggref *aggref, Oid custseg_namespace)
+{
+	Oid			time_type;
+	Oid			amount_type;
+	char	   *name;
+	bool		is_summarize;
+
+	if (aggref->agglevelsup != 0 || aggref->aggfilter != NULL ||
+		aggref->aggorder != NIL || aggref->aggdistinct != NIL ||
+		aggref->aggdirectargs != NIL || aggref->aggkind != AGGKIND_NORMAL ||
+		aggref->aggstar || aggref->aggvariadic ||
+		aggref->aggsplit != AGGSPLIT_SIMPLE || list_length(aggref->args) != 3)
+		return false;
+	if (get_func_namespace(aggref->aggfnoid) != custseg_namespace)
+		return false;
+	name = get_func_name(aggref->aggfnoid);
+	is_summarize = name != NULL && strcmp(name, "summarize") == 0;
+	if (!is_summarize)
+		return false;
+
+	time_type = exprType((Node *) ((TargetEntry *) linitial(aggref->args))->expr);
+	amount_type = exprType((Node *) ((TargetEntry *) lsecond(aggref->args))->expr);
+	if (time_type != DATEOID && time_type != TIMESTAMPOID && time_type != TIMESTAMPTZOID)
+		return false;
+	if (amount_type != NUMERICOID && amount_type != FLOAT8OID &&
+		amount_type != INT4OID && amount_type != INT8OID)
+		return false;
+	if (exprType((Node *) ((TargetEntry *) lthird(aggref->args))->expr) != time_type)
+		return false;
+	if (contain_subplans((Node *) aggref->args))
+		return false;
+	return true;
+}
+
+/* Does the input path produce every Var (and placeholder) of node? */
+static bool
+fastagg_input_has_vars(Node *node, PathTarget *input)
+{
+	List	   *vars = pull_var_clause(node, PVC_INCLUDE_PLACEHOLDERS);
+	ListCell   *lc;
+
+	foreach(lc, vars)
+		if (!list_member(input->exprs, lfirst(lc)))
+			return false;
+	return true;
+}
+
+static void
+fastagg_upper_paths(PlannerInfo *root, UpperRelationKind stage,
+					RelOptInfo *input_rel, RelOptInfo *output_rel, void *extra)
+{
+	Query	   *parse = root->parse;
+	SortGroupClause *sgc;
+	Node	   *key;
+	Var		   *keyvar;
+	int			kind;
+	Oid			custseg_namespace;
+	List	   *items;
+	List	   *aggrefs = NIL;
+	ListCell   *lc;
+	Path	   *input;
+	List	   *having;
+	List	   *sorted;
+	CustomPath *cpath;
+	double		groups;
+	int			nargs = 0;
+
+	if (prev_create_upper_paths_hook)
+		prev_create_upper_paths_hook(root, stage, input_rel, output_rel, extra);
+
+	if (stage != UPPERREL_GROUP_AGG || !custseg_enable_fast_grouping)
+		return;
+	/* the grouping of the whole query level, not a partition's */
+	if (output_rel->reloptkind != RELOPT_UPPER_REL)
+		return;
+	if (!parse->hasAggs || parse->groupingSets != NIL ||
+		parse->hasTargetSRFs || list_length(parse->groupClause) != 1)
+		return;
+	having = (List *) ((GroupPathExtraData *) extra)->havingQual;
+	if (having != NIL && contain_subplans((Node *) having))
+		return;
+	input = input_rel->cheapest_total_path;
+	if (input == NULL || input->param_info != NULL)
+		return;
+
+	/* the key: one plain column of a supported type, default equality */
+	sgc = linitial_node(SortGroupClause, parse->groupClause);
+	key = get_sortgroupclause_expr(sgc, parse->targetList);
+	if (!IsA(key, Var) || ((Var *) key)->varlevelsup != 0)
+		return;
+	keyvar = (Var *) key;
+	kind = fastagg_key_kind(keyvar->vartype, keyvar->varcollid);
+	if (kind < 0 || !sgc->hashable ||
+		sgc->eqop != lookup_type_cache(keyvar->vartype, TYPECACHE_EQ_OPR)->eq_opr)
+		return;
+	if (!list_member(input->pathtarget->exprs, key))
+		return;
+
+	/* every aggregate a summarize; the other columns only the key */
+	custseg_namespace = get_namespace_oid("custseg", true);
+	if (!OidIsValid(custseg_namespace))
+		return;
+	items = pull_var_clause((Node *) list_make2(output_rel->reltarget->exprs, having),
+							PVC_INCLUDE_AGGREGATES | PVC_INCLUDE_WINDOWFUNCS |
+							PVC_INCLUDE_PLACEHOLDERS);
+	foreach(lc, items)
+	{
+		Node	   *item = lfirst(lc);
+
+		if (IsA(item, Var) && equal(item, key))
+			continue;
+		if (!IsA(item, Aggref) ||
+			!fastagg_supported_aggref((Aggref *) item, custseg_namespace) ||
+			!fastagg_input_has_vars((Node *) ((Aggref *) item)->args, input->pathtarget))
+			return;
+		aggrefs = list_append_unique(aggrefs, item);
+	}
+	if (aggrefs == NIL || list_length(aggrefs) > FASTAGG_MAX_AGGS)
+		return;
+
+	groups = estimate_num_groups(root, list_make1(key), input->rows, NULL, NULL);
+	nargs = 3 * list_length(aggrefs);
+
+	cpath = makeNode(CustomPath);
+	cpath->path.pathtype = T_CustomScan;
+	cpath->path.parent = output_rel;
+	cpath->path.pathtarget = output_rel->reltarget;
+	cpath->path.param_info = NULL;
+	cpath->path.parallel_aware = false;
+	cpath->path.parallel_safe = output_rel->consider_parallel && input->parallel_safe;
+	cpath->path.parallel_workers = 0;
+	cpath->path.rows = groups;
+	cpath->path.pathkeys = NIL;
+	/*
+	 * As HashAggregate, every row is read before the first group comes out.
+	 * A row costs one hash probe and a fold into a state in place (one
+	 * operator, where HashAggregate charges one per grouping column and one
+	 * per transition call), a group the forming of its result (half a tuple:
+	 * there is no hash table tuple to form first).
+	 */
+	cpath->path.startup_cost = input->total_cost + input->rows * cpu_operator_cost;
+	cpath->path.total_cost = cpath->path.startup_cost +
+		groups * (cpu_tuple_cost / 2 + cpu_operator_cost * nargs);
+	cpath->flags = 0;
+	cpath->custom_paths = list_make1(input);
+	if (having != NIL)
+		groups *= 0.5;			/* as PostgreSQL guesses for a HAVING */
+	cpath->custom_private = list_make3(key, aggrefs, having);
+	cpath->methods = &fastagg_path_methods;
+
+	/*
+	 * The node takes the place of PostgreSQL's unsorted grouping paths
+	 * (HashAggregate, serial or over a Gather), whose estimated costs miss
+	 * what makes them slow here; sorted ones stay to compete by cost, for
+	 * an ORDER BY key or a merge join above.
+	 */
+	sorted = NIL;
+	foreach(lc, output_rel->pathlist)
+		if (((Path *) lfirst(lc))->pathkeys != NIL)
+			sorted = lappend(sorted, lfirst(lc));
+	output_rel->pathlist = sorted;
+	add_path(output_rel, &cpath->path);
+}
+
+/*
+ * Replace every subexpression equal to an output column of the child plan
+ * with a Var referencing it (OUTER_VAR): the executor evaluates the
+ * aggregate arguments over the child's tuples.
+ */
+typedef struct FastaggChildRefs
+{
+	List	   *child_tlist;
+	bool		missing;
+} FastaggChildRefs;
+
+static Node *
+fastagg_child_ref_mutator(Node *node, FastaggChildRefs *context)
+{
+	ListCell   *lc;
+
+	if (node == NULL)
+		return NULL;
+	foreach(lc, context->child_tlist)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (equal(node, tle->expr))
+			return (Node *) makeVar(OUTER_VAR, tle->resno,
+									exprType((Node *) tle->expr),
+									exprTypmod((Node *) tle->expr),
+									exprCollation((Node *) tle->expr), 0);
+	}
+	if (IsA(node, Var) || IsA(node, PlaceHolderVar))
+	{
+		context->missing = true;
+		return node;
+	}
+	return expression_tree_mutator(node, fastagg_child_ref_mutator, (void *) context);
+}
+
+static Plan *
+fastagg_plan_path(PlannerInfo *root, RelOptInfo *rel, struct CustomPath *best_path,
+				  List *tlist, List *clauses, List *custom_plans)
+{
+	CustomScan *cscan = makeNode(CustomScan);
+	Plan	   *child = linitial(custom_plans);
+	Var		   *key = linitial(best_path->custom_private);
+	List	   *aggrefs = lsecond(best_path->custom_private);
+	List	   *having = lthird(best_path->custom_private);
+	List	   *scan_tlist = NIL;
+	List	   *aggs = NIL;
+	FastaggChildRefs refs;
+	Var		   *keyref;
+	ListCell   *lc;
+
+	refs.child_tlist = child->targetlist;
+	refs.missing = false;
+
+	scan_tlist = lappend(scan_tlist, makeTargetEntry((Expr *) copyObject(key), 1, NULL, false));
+	keyref = (Var *) fastagg_child_ref_mutator((Node *) key, &refs);
+	foreach(lc, aggrefs)
+	{
+		Aggref	   *aggref = lfirst_node(Aggref, lc);
+		List	   *args = NIL;
+		ListCell   *lc2;
+
+		scan_tlist = lappend(scan_tlist,
+							 makeTargetEntry((Expr *) copyObject(aggref),
+											 list_length(scan_tlist) + 1, NULL, false));
+		foreach(lc2, aggref->args)
+		{
+			Node	   *arg = (Node *) lfirst_node(TargetEntry, lc2)->expr;
+
+			args = lappend(args, fastagg_child_ref_mutator(arg, &refs));
+		}
+		fix_opfuncids((Node *) args);
+		aggs = lappend(aggs,
+					   list_make3(args,
+								  makeInteger((int) exprType(linitial(args))),
+								  makeInteger((int) exprType(lsecond(args)))));
+	}
+	if (refs.missing || !IsA(keyref, Var) || keyref->varno != OUTER_VAR)
+		elog(ERROR, "custseg fast grouping: an input column is missing from the child plan");
+
+	cscan->scan.plan.targetlist = tlist;
+	/* HAVING: evaluated over the key and the summaries (setrefs maps it) */
+	cscan->scan.plan.qual = (List *) copyObject(having);
+	cscan->scan.scanrelid = 0;
+	cscan->flags = best_path->flags;
+	cscan->custom_plans = custom_plans;
+	cscan->custom_exprs = NIL;
+	cscan->custom_scan_tlist = scan_tlist;
+	cscan->custom_private =
+		list_make2(list_make3(makeInteger(keyref->varattno),
+							  makeInteger((int) key->vartype),
+							  makeInteger(fastagg_key_kind(key->vartype, key->varcollid))),
+				   aggs);
+	cscan->custom_relids = NULL;
+	cscan->methods = &fastagg_scan_methods;
+	return &cscan->scan.plan;
+}
+
+/*
+ * custseg.summarize_support(internal) -> internal: the planner support
+ * function of summarize's transition functions.  It answers no request
+ * (NULL: PostgreSQL's defaults), but the planner calls it while costing
+ * the aggregate, before it builds grouping paths: that loads this library,
+ * and with it the hook, in a session that has not used custseg yet.
+ */
+PG_FUNCTION_INFO_V1(summarize_support);
+Datum
+summarize_support(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(NULL);
+}
+
+/* Called by _PG_init: the setting and the hook. */
+void
+fastagg_plan_init(void)
+{
+	DefineCustomBoolVariable("custseg.enable_fast_grouping",
+							 "Lets custseg run GROUP BY with custseg.summarize in its own hash aggregation node.",
+							 "Off leaves the grouping to PostgreSQL's own aggregation; the results are the same.",
+							 &custseg_enable_fast_grouping,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	MarkGUCPrefixReserved("custseg");
+
+	prev_create_upper_paths_hook = create_upper_paths_hook;
+	create_upper_paths_hook = fastagg_upper_paths;
+}

@@ -1,0 +1,280 @@
+-- The fast grouping node (Custseg HashAggregate): GROUP BY one column with
+-- custseg.summarize, run by custseg's own hash table.  Every result is
+-- compared with PostgreSQL's own aggregation (custseg.enable_fast_grouping
+-- off), serial and parallel, as text: float8 fields print exactly, so equal
+-- text is equal bits.
+SET TimeZone = 'UTC';
+SET client_min_messages = warning;
+
+-- Random orders of 3,000 customers: refunds, NULL times, amounts and keys,
+-- rows after as_of (2020-12-31), every time and amount type, four key types.
+CREATE TABLE fg_orders AS
+SELECT g AS id,
+	   CASE WHEN g % 97 = 0 THEN NULL ELSE (hashint4(g) & 4095) % 3000 - 1500 END::bigint AS cid,
+	   timestamptz '2019-01-01 00:00+00'
+		   + (abs(hashint4(g + 1)) % (3 * 365 * 24 * 60)) * interval '1 minute' AS t,
+	   CASE WHEN g % 89 = 0 THEN NULL
+			WHEN g % 23 = 0 THEN -round((abs(hashint4(g + 2)) % 5000) / 100.0, 2)
+			ELSE round((abs(hashint4(g + 3)) % 100000) / 100.0, 2) END AS a
+FROM generate_series(1, 30000) g;
+UPDATE fg_orders SET t = NULL WHERE id % 101 = 0;
+ALTER TABLE fg_orders
+	ADD COLUMN cid4 integer, ADD COLUMN ctext text, ADD COLUMN cuuid uuid,
+	ADD COLUMN d date, ADD COLUMN ts timestamp,
+	ADD COLUMN f float8, ADD COLUMN i integer, ADD COLUMN b bigint;
+UPDATE fg_orders SET cid4 = cid::integer, ctext = 'customer ' || cid, cuuid = md5(cid::text)::uuid,
+	d = (t AT TIME ZONE 'UTC')::date, ts = t AT TIME ZONE 'UTC',
+	f = a::float8 / 3, i = round(a)::integer, b = round(a * 100)::bigint;
+ANALYZE fg_orders;
+
+-- Does the plan of query use the node?
+CREATE FUNCTION fg_uses_node(query text) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+	line text;
+BEGIN
+	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
+		IF line LIKE '%Custseg HashAggregate%' THEN
+			RETURN true;
+		END IF;
+	END LOOP;
+	RETURN false;
+END
+$$;
+
+-- The rows of query (as text) that PostgreSQL's aggregation, serial and
+-- parallel, does not give exactly; raises when the node was not used or
+-- (unless parallel is false: PostgreSQL may find no partial plan worth it)
+-- the parallel plan is not parallel.
+CREATE FUNCTION fg_diff(query text, parallel_plan boolean DEFAULT true) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+	fast text[];
+	serial text[];
+	parallel text[];
+	line text;
+	partial boolean := false;
+BEGIN
+	IF NOT fg_uses_node(query) THEN
+		RAISE EXCEPTION 'not the fast grouping node: %', query;
+	END IF;
+	EXECUTE format('SELECT array_agg(r::text ORDER BY r::text) FROM (%s) r', query) INTO fast;
+	IF fast IS NULL THEN
+		RAISE EXCEPTION 'no rows: %', query;
+	END IF;
+	SET LOCAL custseg.enable_fast_grouping = off;
+	EXECUTE format('SELECT array_agg(r::text ORDER BY r::text) FROM (%s) r', query) INTO serial;
+	SET LOCAL parallel_setup_cost = 0;
+	SET LOCAL parallel_tuple_cost = 0;
+	SET LOCAL min_parallel_table_scan_size = 0;
+	SET LOCAL max_parallel_workers_per_gather = 2;
+	SET LOCAL work_mem = '64MB';		-- PostgreSQL's results do not depend on it
+	SET LOCAL enable_hashagg = off;		-- a Partial GroupAggregate on every version
+	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
+		partial := partial OR line LIKE '%Partial%Aggregate%';
+	END LOOP;
+	IF parallel_plan AND NOT partial THEN
+		RAISE EXCEPTION 'no parallel plan for: %', query;
+	END IF;
+	EXECUTE format('SELECT array_agg(r::text ORDER BY r::text) FROM (%s) r', query) INTO parallel;
+	RESET custseg.enable_fast_grouping;
+	RESET parallel_setup_cost;
+	RESET parallel_tuple_cost;
+	RESET min_parallel_table_scan_size;
+	RESET max_parallel_workers_per_gather;
+	RESET work_mem;
+	RESET enable_hashagg;
+	IF fast IS DISTINCT FROM parallel THEN
+		RAISE EXCEPTION 'serial and parallel PostgreSQL results differ: %', query;
+	END IF;
+	RETURN (SELECT count(*) FROM (SELECT unnest(fast) EXCEPT ALL SELECT unnest(serial)) x)
+		 + (SELECT count(*) FROM (SELECT unnest(serial) EXCEPT ALL SELECT unnest(fast)) y);
+END
+$$;
+
+-- What the node shows in EXPLAIN.
+EXPLAIN (COSTS OFF)
+SELECT cid, custseg.summarize(t, a, timestamptz '2020-12-31') FROM fg_orders GROUP BY cid;
+
+-- Every overload (3 time types by 4 amount types), bigint key.
+SELECT tt, at, fg_diff(format('SELECT cid, custseg.summarize(%s, %s, %L::%s) AS s FROM fg_orders GROUP BY cid',
+							  tt, at, '2020-12-31', pg_typeof_name)) AS differ
+FROM (VALUES ('t', 'timestamptz'), ('ts', 'timestamp'), ('d', 'date')) tv(tt, pg_typeof_name),
+	 unnest(ARRAY['a', 'f', 'i', 'b']) at
+ORDER BY 1, 2;
+
+-- Every key type; the NULL key is a group of its own.
+SELECT k, fg_diff(format('SELECT %s, custseg.summarize(t, a, timestamptz ''2020-12-31'') AS s FROM fg_orders GROUP BY %1$s', k)) AS differ
+FROM unnest(ARRAY['cid', 'cid4', 'ctext', 'cuuid']) k;
+SELECT count(*) AS groups, count(*) FILTER (WHERE cid IS NULL) AS null_key
+FROM (SELECT cid, custseg.summarize(t, a, timestamptz '2020-12-31') FROM fg_orders GROUP BY cid) s;
+
+-- Calendar days follow the session time zone.
+SET TimeZone = 'America/New_York';
+SELECT fg_diff('SELECT cid, custseg.summarize(t, a, timestamptz ''2020-12-31 12:00+00'') AS s FROM fg_orders GROUP BY cid') AS new_york;
+SET TimeZone = 'Asia/Kathmandu';
+SELECT fg_diff('SELECT ctext, custseg.summarize(t, f, timestamptz ''2020-06-30'') AS s FROM fg_orders GROUP BY ctext') AS kathmandu;
+SET TimeZone = 'Pacific/Chatham';
+SELECT fg_diff('SELECT cuuid, custseg.summarize(t, i, now()) AS s FROM fg_orders GROUP BY cuuid') AS chatham;
+SET TimeZone = 'UTC';
+
+-- Expressions, several aggregates, fields of the result, a filter and a
+-- join below the grouping, the key in an expression.
+SELECT fg_diff($q$SELECT cid, custseg.summarize(t, a * 2, timestamptz '2020-12-31') AS s1,
+						(custseg.summarize(t + interval '13 hours', a, timestamptz '2020-06-30')).orders AS o,
+						custseg.summarize(d, i, date '2021-12-31') AS s3,
+						custseg.summarize(t, a * 2, timestamptz '2020-12-31') AS s1_again
+				 FROM fg_orders WHERE id % 3 <> 0 GROUP BY cid$q$) AS expressions;
+SELECT fg_diff($q$SELECT o.cid * 10 AS k, custseg.summarize(o.t, o.a, timestamptz '2020-12-31') AS s
+				 FROM fg_orders o JOIN generate_series(-1500, 1500, 7) c(cid) ON c.cid = o.cid
+				 GROUP BY o.cid$q$, parallel_plan => false) AS join_below;
+
+-- HAVING, written or pushed down by PostgreSQL from an outer WHERE, is the
+-- node's filter.
+SELECT fg_diff($q$SELECT cid, custseg.summarize(t, a, timestamptz '2020-12-31') AS s FROM fg_orders
+				 GROUP BY cid HAVING (custseg.summarize(t, a, timestamptz '2020-12-31')).orders > 12$q$) AS having_differ;
+SELECT fg_diff($q$SELECT * FROM (SELECT cid, custseg.summarize(t, a, timestamptz '2020-12-31') AS s
+							   FROM fg_orders GROUP BY cid) c
+				 WHERE (c.s).revenue > 5000 AND cid > 0$q$, false) AS outer_where_differ;
+EXPLAIN (COSTS OFF)
+SELECT * FROM (SELECT cid, custseg.summarize(t, a, timestamptz '2020-12-31') AS s
+			   FROM fg_orders GROUP BY cid) c
+WHERE (c.s).orders IS NOT NULL;
+
+-- Sorted paths compete by cost: ORDER BY the key with a LIMIT over an index
+-- keeps PostgreSQL's GroupAggregate.
+CREATE INDEX fg_orders_cid ON fg_orders (cid);
+EXPLAIN (COSTS OFF)
+SELECT cid, custseg.summarize(t, a, timestamptz '2020-12-31') FROM fg_orders GROUP BY cid ORDER BY cid LIMIT 3;
+DROP INDEX fg_orders_cid;
+
+-- A segment view's query uses it.
+SELECT custseg.create_segment_view('fg_segments', 'fg_orders', 'cid', 't', 'a', as_of => '2020-12-31') IS NOT NULL AS created;
+SELECT fg_uses_node(pg_get_viewdef('fg_segments'::regclass)) AS segment_view_node;
+DROP MATERIALIZED VIEW fg_segments;
+
+-- A generic plan: as_of is a parameter.
+SET plan_cache_mode = force_generic_plan;
+PREPARE fg_prepared(timestamptz) AS
+SELECT cid, custseg.summarize(t, a, $1) AS s FROM fg_orders GROUP BY cid;
+CREATE TABLE fg_param AS EXECUTE fg_prepared('2020-12-31');
+SELECT fg_diff($q$SELECT cid, custseg.summarize(t, a, timestamptz '2020-12-31') AS s FROM fg_orders GROUP BY cid$q$)
+	+ (SELECT count(*) FROM ((SELECT cid, s::text FROM fg_param
+							  EXCEPT SELECT cid, custseg.summarize(t, a, timestamptz '2020-12-31')::text
+									 FROM fg_orders GROUP BY cid)) x) AS prepared;
+RESET plan_cache_mode;
+
+-- Where it does not apply, PostgreSQL plans as usual.
+SELECT q, fg_uses_node(q) AS node
+FROM unnest(ARRAY[
+	'SELECT cid, custseg.summarize(t, a, timestamptz ''2020-12-31'') FROM fg_orders GROUP BY cid HAVING count(*) > 1',
+	'SELECT cid, custseg.summarize(t, a, timestamptz ''2020-12-31''), count(*) FROM fg_orders GROUP BY cid',
+	'SELECT cid, custseg.summarize(t, a, timestamptz ''2020-12-31'') FILTER (WHERE a > 0) FROM fg_orders GROUP BY cid',
+	'SELECT cid, custseg.summarize(t, a, timestamptz ''2020-12-31'' ORDER BY t) FROM fg_orders GROUP BY cid',
+	'SELECT cid, cid4, custseg.summarize(t, a, timestamptz ''2020-12-31'') FROM fg_orders GROUP BY cid, cid4',
+	'SELECT cid + 1, custseg.summarize(t, a, timestamptz ''2020-12-31'') FROM fg_orders GROUP BY cid + 1',
+	'SELECT ctext COLLATE "C", custseg.summarize(t, a, timestamptz ''2020-12-31'') FROM fg_orders GROUP BY 1',
+	'SELECT custseg.summarize(t, a, timestamptz ''2020-12-31'') FROM fg_orders',
+	'SELECT cid, custseg.summarize(t, a, timestamptz ''2020-12-31'') FROM fg_orders GROUP BY cid'
+]) q;
+SET custseg.enable_fast_grouping = off;
+SELECT fg_uses_node('SELECT cid, custseg.summarize(t, a, timestamptz ''2020-12-31'') FROM fg_orders GROUP BY cid') AS node_when_off;
+RESET custseg.enable_fast_grouping;
+
+-- Memory: with a tiny work_mem, rows of customers that do not fit go to
+-- batch files; the peak stays near the limit and the results are the same.
+CREATE TABLE fg_many AS
+SELECT g % 20000 AS cid, timestamptz '2020-01-01' + (g % 300) * interval '1 day' AS t,
+	   (g % 1000)::numeric / 10 AS a
+FROM generate_series(1, 60000) g;
+ANALYZE fg_many;
+CREATE FUNCTION fg_explain(query text) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	plan jsonb;
+BEGIN
+	EXECUTE 'EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) ' || query INTO plan;
+	RETURN plan -> 0 -> 'Plan';
+END
+$$;
+SET work_mem = '64kB';
+SET hash_mem_multiplier = 1;
+SELECT (p ->> 'Groups')::int AS groups, (p ->> 'Batches')::int > 1 AS batches,
+	   (p ->> 'Memory Limit')::int AS limit_kb,
+	   (p ->> 'Peak Memory Usage')::int <= 4 * (p ->> 'Memory Limit')::int AS bounded,
+	   (p ->> 'Rows Spilled')::int > 0 AS spilled
+FROM fg_explain('SELECT cid, custseg.summarize(t, a, timestamptz ''2020-12-31'') FROM fg_many GROUP BY cid') p;
+SELECT fg_diff('SELECT cid, custseg.summarize(t, a, timestamptz ''2020-12-31'') AS s FROM fg_many GROUP BY cid', false) AS spilled_differ;
+SELECT fg_diff('SELECT ctext, custseg.summarize(t, a, timestamptz ''2020-12-31'') AS s FROM fg_orders GROUP BY ctext') AS spilled_text_differ;
+RESET work_mem;
+RESET hash_mem_multiplier;
+SELECT (p ->> 'Batches')::int AS batches, p ? 'Rows Spilled' AS spilled
+FROM fg_explain('SELECT cid, custseg.summarize(t, a, timestamptz ''2020-12-31'') FROM fg_many GROUP BY cid') p;
+
+-- Bad input raises the aggregate's errors.
+SELECT cid, custseg.summarize(t, a, NULL::timestamptz) FROM fg_orders GROUP BY cid;
+SELECT cid, custseg.summarize(t, 'NaN'::float8, timestamptz '2020-12-31') FROM fg_orders GROUP BY cid;
+SELECT cid, custseg.summarize(t, a, t) FROM fg_orders WHERE t IS NOT NULL GROUP BY cid;
+SELECT cid, custseg.summarize(timestamptz 'infinity', a, timestamptz '2020-12-31') FROM fg_orders GROUP BY cid;
+
+-- A rescan (the inner side of a nested loop) starts over: the same rows as
+-- PostgreSQL's.
+SET enable_hashjoin = off;
+SET enable_mergejoin = off;
+CREATE VIEW fg_rescan AS
+SELECT count(*) AS rows, count(s) AS summaries, sum(hashtext(s::text)) AS checksum
+FROM (VALUES (1), (2), (3)) v(n)
+	 CROSS JOIN LATERAL (SELECT cid, custseg.summarize(t, a, timestamptz '2020-12-31') AS s
+						 FROM fg_orders WHERE cid % 3 = v.n - 1 OR v.n = 3 GROUP BY cid) g;
+SELECT fg_uses_node('SELECT * FROM fg_rescan') AS node;
+SELECT * FROM fg_rescan;
+SET custseg.enable_fast_grouping = off;
+SELECT * FROM fg_rescan;
+RESET custseg.enable_fast_grouping;
+DROP VIEW fg_rescan;
+RESET enable_hashjoin;
+RESET enable_mergejoin;
+
+-- Row-level security and privileges are those of the SELECT below the node.
+CREATE ROLE regress_fg_reader;
+CREATE TABLE fg_secure AS SELECT * FROM fg_orders;
+ALTER TABLE fg_secure ENABLE ROW LEVEL SECURITY;
+CREATE POLICY fg_positive ON fg_secure FOR SELECT TO regress_fg_reader USING (cid > 0);
+GRANT SELECT ON fg_secure TO regress_fg_reader;
+GRANT USAGE ON SCHEMA custseg TO regress_fg_reader;
+SET ROLE regress_fg_reader;
+SELECT count(*) AS groups, min(cid) > 0 AS only_visible
+FROM (SELECT cid, custseg.summarize(t, a, timestamptz '2020-12-31') FROM fg_secure GROUP BY cid) s;
+SELECT fg_uses_node('SELECT cid, custseg.summarize(t, a, timestamptz ''2020-12-31'') FROM fg_secure GROUP BY cid') AS node;
+SELECT cid, custseg.summarize(t, a, timestamptz '2020-12-31') FROM fg_orders GROUP BY cid;
+RESET ROLE;
+
+-- A cancel (statement_timeout) stops it within a second of the timeout.
+SELECT fg_uses_node('SELECT x.cid, custseg.summarize(x.t, x.a, timestamptz ''2020-12-31'') FROM fg_orders x, generate_series(1, 1000) g GROUP BY x.cid') AS node;
+CREATE TABLE fg_clock AS SELECT clock_timestamp() AS started;
+SET statement_timeout = '300ms';
+SELECT max((s).orders) FROM (
+	SELECT x.cid, custseg.summarize(x.t, x.a, timestamptz '2020-12-31') AS s
+	FROM fg_orders x, generate_series(1, 1000) g
+	GROUP BY x.cid) s;
+RESET statement_timeout;
+SELECT clock_timestamp() - started < interval '1.3 s' AS cancelled_in_time FROM fg_clock;
+
+-- The transition function of custseg 0.1.0 (one C function for every
+-- overload, reading the argument types of its call) still works.
+CREATE FUNCTION fg_accum_010(internal, date, numeric, date) RETURNS internal
+AS '$libdir/custseg', 'summarize_accum' LANGUAGE C;
+CREATE AGGREGATE fg_summarize_010(date, numeric, date) (
+	SFUNC = fg_accum_010, STYPE = internal, FINALFUNC = custseg.summarize_final);
+SELECT count(*) AS customers,
+	   count(*) FILTER (WHERE s_old::text IS DISTINCT FROM s_new::text) AS differ
+FROM (SELECT cid, fg_summarize_010(d, a, date '2020-12-31') AS s_old,
+			 custseg.summarize(d, a, date '2020-12-31') AS s_new
+	  FROM fg_orders GROUP BY cid) s;
+
+DROP AGGREGATE fg_summarize_010(date, numeric, date);
+DROP FUNCTION fg_accum_010(internal, date, numeric, date);
+DROP TABLE fg_orders, fg_many, fg_param, fg_secure, fg_clock;
+DROP FUNCTION fg_uses_node(text), fg_diff(text, boolean), fg_explain(text);
+REVOKE USAGE ON SCHEMA custseg FROM regress_fg_reader;
+DROP ROLE regress_fg_reader;
