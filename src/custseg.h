@@ -22,6 +22,18 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 
+/*
+ * A function that never returns, written before its declaration:
+ * PostgreSQL 18 has pg_noreturn (placed there) and no longer has
+ * pg_attribute_noreturn(), which older releases place after the
+ * declarator; GCC and Clang take that attribute in front as well.
+ */
+#ifdef pg_noreturn
+#define custseg_noreturn pg_noreturn
+#else
+#define custseg_noreturn pg_attribute_noreturn()
+#endif
+
 /* Smallest and largest number of score bins per RFM dimension. */
 #define CUSTSEG_MIN_BINS	2
 #define CUSTSEG_MAX_BINS	10
@@ -93,8 +105,8 @@ typedef struct CustsegParser
 	const char *hint;			/* errhint of every error, or NULL */
 } CustsegParser;
 
-extern void custseg_parse_fail(CustsegParser *ps, const char *fmt,...)
-			pg_attribute_printf(2, 3) pg_attribute_noreturn();
+custseg_noreturn extern void custseg_parse_fail(CustsegParser *ps, const char *fmt,...)
+			pg_attribute_printf(2, 3);
 extern int	custseg_parse_pos(CustsegParser *ps);
 extern void custseg_skip_space(CustsegParser *ps);
 extern bool custseg_accept(CustsegParser *ps, char c);

@@ -857,7 +857,7 @@ typedef struct UpliftParser
 	const char *p;
 } UpliftParser;
 
-static void pg_attribute_noreturn()
+custseg_noreturn static void
 uplift_parse_fail(UpliftParser *ps, const char *detail)
 {
 	ereport(ERROR,

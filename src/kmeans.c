@@ -1834,7 +1834,7 @@ typedef struct KmModel
 	char	   *raw;
 } KmModel;
 
-static void km_model_invalid(const char *detail) pg_attribute_noreturn();
+custseg_noreturn static void km_model_invalid(const char *detail);
 
 static void
 km_model_invalid(const char *detail)
@@ -2011,8 +2011,8 @@ kmeans_assign(PG_FUNCTION_ARGS)
  */
 
 /* A well-formed state whose content is not valid. */
-static void km_state_invalid(const char *fmt,...)
-			pg_attribute_printf(1, 2) pg_attribute_noreturn();
+custseg_noreturn static void km_state_invalid(const char *fmt,...)
+			pg_attribute_printf(1, 2);
 
 static void
 km_state_invalid(const char *fmt,...)

@@ -178,14 +178,18 @@ rfm_check_values(const float8 *v)
 
 /*
  * The RFM values of a call, starting at argument argno: three float8
- * arguments (recency, frequency, monetary), or one custseg.customer_summary
- * whose recency_days, orders and revenue are used.  *next is set to the
+ * arguments (recency, frequency, monetary) or, when summary is true, one
+ * custseg.customer_summary whose recency_days, orders and revenue are used.
+ * The caller knows which from its own SQL signature (one C entry point per
+ * signature); nothing here looks at the call's expression, which callers
+ * such as Citus's worker_partial_agg do not pass.  *next is set to the
  * argument after them.  False when a value is NULL (not yet checked).
  */
 static bool
-rfm_values_arg(FunctionCallInfo fcinfo, int argno, float8 *v, int *next)
+rfm_values_arg(FunctionCallInfo fcinfo, int argno, bool summary, float8 *v,
+			   int *next)
 {
-	if (get_fn_expr_argtype(fcinfo->flinfo, argno) == FLOAT8OID)
+	if (!summary)
 	{
 		*next = argno + RFM_NDIMS;
 		if (PG_ARGISNULL(argno) || PG_ARGISNULL(argno + 1) || PG_ARGISNULL(argno + 2))
@@ -197,6 +201,44 @@ rfm_values_arg(FunctionCallInfo fcinfo, int argno, float8 *v, int *next)
 	}
 	*next = argno + 1;
 	return !PG_ARGISNULL(argno) && custseg_summary_rfm(PG_GETARG_DATUM(argno), v);
+}
+
+/*
+ * An entry point's check that it was called with the arguments of its own
+ * SQL signature: nargs of them, bound to the C symbol by the install script.
+ */
+static void
+rfm_check_nargs(FunctionCallInfo fcinfo, int nargs, const char *symbol)
+{
+	if (PG_NARGS() != nargs)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("C function %s takes %d arguments, not %d",
+						symbol, nargs, PG_NARGS()),
+				 errhint("Bind %s only to the SQL signature the custseg install script gives it.",
+						 symbol)));
+}
+
+/*
+ * Whether the first RFM argument (argno) of a call to a C symbol of
+ * custseg 0.1.0 is a summary, for the calls that its argument count alone
+ * does not settle.  0.1.0 bound one symbol to both forms and told them apart
+ * by the call's expression; a caller that passes none (Citus's
+ * worker_partial_agg, any fmgr_info caller) gets an error, never a guess.
+ */
+static bool
+rfm_legacy_is_summary(FunctionCallInfo fcinfo, int argno, const char *symbol)
+{
+	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, argno);
+
+	if (!OidIsValid(type))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s of custseg 0.1.0 cannot tell its argument types in this call",
+						symbol),
+				 errdetail("The call carries no expression to take the types from, as when Citus runs the aggregate on a worker."),
+				 errhint("Run ALTER EXTENSION custseg UPDATE, which gives every signature its own C function.")));
+	return type != FLOAT8OID;
 }
 
 /* The method named by a text argument; 'custom' is not a method to compute. */
@@ -671,22 +713,53 @@ rfm_score_datum(FunctionCallInfo fcinfo, const RfmThresholds *t, const float8 *v
 	return HeapTupleGetDatum(heap_form_tuple(custseg_result_desc(fcinfo), values, nulls));
 }
 
-/*
- * custseg.rfm_score(thresholds, recency, frequency, monetary)
- * custseg.rfm_score(thresholds, summary)
- */
-PG_FUNCTION_INFO_V1(rfm_score);
-Datum
-rfm_score(PG_FUNCTION_ARGS)
+/* One customer's scores against stored thresholds. */
+static Datum
+rfm_score_common(FunctionCallInfo fcinfo, bool summary)
 {
 	RfmThresholds *t = rfm_thresholds_arg(fcinfo, 0);
 	float8		v[RFM_NDIMS];
 	int			next;
 
-	if (!rfm_values_arg(fcinfo, 1, v, &next))
+	if (!rfm_values_arg(fcinfo, 1, summary, v, &next))
 		PG_RETURN_NULL();		/* a summary with a NULL field */
 	rfm_check_values(v);
 	PG_RETURN_DATUM(rfm_score_datum(fcinfo, t, v));
+}
+
+/*
+ * custseg.rfm_score(thresholds, recency, frequency, monetary)
+ */
+PG_FUNCTION_INFO_V1(rfm_score_values);
+Datum
+rfm_score_values(PG_FUNCTION_ARGS)
+{
+	rfm_check_nargs(fcinfo, 1 + RFM_NDIMS, "rfm_score_values");
+	return rfm_score_common(fcinfo, false);
+}
+
+/*
+ * custseg.rfm_score(thresholds, summary)
+ */
+PG_FUNCTION_INFO_V1(rfm_score_summary);
+Datum
+rfm_score_summary(PG_FUNCTION_ARGS)
+{
+	rfm_check_nargs(fcinfo, 2, "rfm_score_summary");
+	return rfm_score_common(fcinfo, true);
+}
+
+/*
+ * rfm_score: the C function of both signatures in custseg 0.1.0, kept for
+ * its install script; their argument counts differ.
+ */
+PG_FUNCTION_INFO_V1(rfm_score);
+Datum
+rfm_score(PG_FUNCTION_ARGS)
+{
+	if (PG_NARGS() != 2)
+		rfm_check_nargs(fcinfo, 1 + RFM_NDIMS, "rfm_score");
+	return rfm_score_common(fcinfo, PG_NARGS() == 2);
 }
 
 
@@ -1102,12 +1175,11 @@ rfm_state_flatten_into(ExpandedObjectHeader *eohptr, void *result,
 }
 
 /*
- * custseg.rfm_thresholds_accum(state, recency, frequency, monetary
- *								[, bins [, method]])
+ * The transition function of custseg.rfm_thresholds: state, then the RFM
+ * values (three floats or one summary), then nopts of bins and method.
  */
-PG_FUNCTION_INFO_V1(rfm_thresholds_accum);
-Datum
-rfm_thresholds_accum(PG_FUNCTION_ARGS)
+static Datum
+rfm_thresholds_accum_common(FunctionCallInfo fcinfo, bool summary)
 {
 	MemoryContext aggcxt;
 	RfmStateExpanded *s = NULL;
@@ -1121,7 +1193,7 @@ rfm_thresholds_accum(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("rfm_thresholds_accum called in non-aggregate context")));
-	known = rfm_values_arg(fcinfo, 1, v, &next);
+	known = rfm_values_arg(fcinfo, 1, summary, v, &next);
 	rfm_check_options(fcinfo, next, &bins, &method);
 
 	if (!PG_ARGISNULL(0))
@@ -1141,6 +1213,51 @@ rfm_thresholds_accum(PG_FUNCTION_ARGS)
 		s = rfm_state_new(aggcxt, method, bins);
 	rfm_state_append(s, v);
 	PG_RETURN_DATUM(EOHPGetRWDatum(&s->hdr));
+}
+
+/*
+ * custseg.rfm_thresholds_accum(state, recency, frequency, monetary
+ *								[, bins [, method]]): one C function per
+ * SQL signature.
+ */
+#define RFM_ACCUM_ENTRY(symbol, summary, nargs) \
+PG_FUNCTION_INFO_V1(symbol); \
+Datum \
+symbol(PG_FUNCTION_ARGS) \
+{ \
+	rfm_check_nargs(fcinfo, nargs, #symbol); \
+	return rfm_thresholds_accum_common(fcinfo, summary); \
+}
+
+RFM_ACCUM_ENTRY(rfm_thresholds_accum_values, false, 4)
+RFM_ACCUM_ENTRY(rfm_thresholds_accum_values_bins, false, 5)
+RFM_ACCUM_ENTRY(rfm_thresholds_accum_values_bins_method, false, 6)
+
+/*
+ * custseg.rfm_thresholds_accum(state, summary [, bins [, method]])
+ */
+RFM_ACCUM_ENTRY(rfm_thresholds_accum_summary, true, 2)
+RFM_ACCUM_ENTRY(rfm_thresholds_accum_summary_bins, true, 3)
+RFM_ACCUM_ENTRY(rfm_thresholds_accum_summary_bins_method, true, 4)
+
+/*
+ * rfm_thresholds_accum: the one C function of every signature in custseg
+ * 0.1.0, kept for its install script.  Four arguments are either three
+ * floats or a summary, bins and method: only the call's expression tells.
+ */
+PG_FUNCTION_INFO_V1(rfm_thresholds_accum);
+Datum
+rfm_thresholds_accum(PG_FUNCTION_ARGS)
+{
+	bool		summary;
+
+	if (PG_NARGS() == 2 || PG_NARGS() == 3)
+		summary = true;
+	else if (PG_NARGS() == 5 || PG_NARGS() == 6)
+		summary = false;
+	else
+		summary = rfm_legacy_is_summary(fcinfo, 1, "rfm_thresholds_accum");
+	return rfm_thresholds_accum_common(fcinfo, summary);
 }
 
 /*
@@ -1352,6 +1469,98 @@ rfm_thresholds_state_out(PG_FUNCTION_ARGS)
 
 
 /* ----------------------------------------------------------------
+ *		Comparison (the btree operator class)
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Thresholds are ordered by method, then bins, then the cut points of
+ * recency, frequency and monetary, each list compared element by element
+ * (a list that is a prefix of another comes first).  Equal means the same
+ * method, bins and cut points, so equal thresholds score every customer
+ * alike.  This is what DISTINCT, GROUP BY and ORDER BY need (Citus plans
+ * count(DISTINCT ...) with a sort).
+ */
+static int
+rfm_thresholds_compare(const RfmThresholds *a, const RfmThresholds *b)
+{
+	int			d,
+				j;
+
+	if (a->method != b->method)
+		return a->method < b->method ? -1 : 1;
+	if (a->bins != b->bins)
+		return a->bins < b->bins ? -1 : 1;
+	for (d = 0; d < RFM_NDIMS; d++)
+	{
+		for (j = 0; j < a->ncuts[d] && j < b->ncuts[d]; j++)
+			if (a->cuts[d][j] != b->cuts[d][j])
+				return a->cuts[d][j] < b->cuts[d][j] ? -1 : 1;
+		if (a->ncuts[d] != b->ncuts[d])
+			return a->ncuts[d] < b->ncuts[d] ? -1 : 1;
+	}
+	return 0;
+}
+
+static int
+rfm_thresholds_compare_args(FunctionCallInfo fcinfo)
+{
+	return rfm_thresholds_compare(rfm_thresholds_arg(fcinfo, 0),
+								  rfm_thresholds_arg(fcinfo, 1));
+}
+
+/* custseg.rfm_thresholds_cmp(a, b) -> -1, 0 or 1 */
+PG_FUNCTION_INFO_V1(rfm_thresholds_cmp);
+Datum
+rfm_thresholds_cmp(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(rfm_thresholds_compare_args(fcinfo));
+}
+
+PG_FUNCTION_INFO_V1(rfm_thresholds_eq);
+Datum
+rfm_thresholds_eq(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(rfm_thresholds_compare_args(fcinfo) == 0);
+}
+
+PG_FUNCTION_INFO_V1(rfm_thresholds_ne);
+Datum
+rfm_thresholds_ne(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(rfm_thresholds_compare_args(fcinfo) != 0);
+}
+
+PG_FUNCTION_INFO_V1(rfm_thresholds_lt);
+Datum
+rfm_thresholds_lt(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(rfm_thresholds_compare_args(fcinfo) < 0);
+}
+
+PG_FUNCTION_INFO_V1(rfm_thresholds_le);
+Datum
+rfm_thresholds_le(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(rfm_thresholds_compare_args(fcinfo) <= 0);
+}
+
+PG_FUNCTION_INFO_V1(rfm_thresholds_gt);
+Datum
+rfm_thresholds_gt(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(rfm_thresholds_compare_args(fcinfo) > 0);
+}
+
+PG_FUNCTION_INFO_V1(rfm_thresholds_ge);
+Datum
+rfm_thresholds_ge(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(rfm_thresholds_compare_args(fcinfo) >= 0);
+}
+
+
+/* ----------------------------------------------------------------
  *		Custom thresholds
  * ----------------------------------------------------------------
  */
@@ -1532,45 +1741,37 @@ rfm_window_prepare(WindowObject winobj, RfmWindowState *ws)
 }
 
 /*
- * custseg.rfm_score(recency, frequency, monetary, bins, method) OVER (...)
- * custseg.rfm_score(summary, bins, method) OVER (...)
+ * Score the current row of a window partition: the RFM values (three floats
+ * or one summary), then bins and method (their defaults are filled in by
+ * the planner, so they are always there).
  */
-PG_FUNCTION_INFO_V1(rfm_score_window);
-Datum
-rfm_score_window(PG_FUNCTION_ARGS)
+static Datum
+rfm_score_window_common(FunctionCallInfo fcinfo, bool summary)
 {
 	WindowObject winobj = PG_WINDOW_OBJECT();
 	RfmWindowState *ws;
 	float8		v[RFM_NDIMS];
-	bool		summary = get_fn_expr_argtype(fcinfo->flinfo, 0) != FLOAT8OID;
 	int			binsarg = summary ? 1 : RFM_NDIMS;
-	int			bins = RFM_DEFAULT_BINS,
-				method = RFM_METHOD_QUANTILE;
+	int			bins,
+				method;
 	Datum		arg;
 	bool		isnull;
 
-	/* the defaults of bins and method are filled in by the planner */
-	if (PG_NARGS() > binsarg)
-	{
-		arg = WinGetFuncArgCurrent(winobj, binsarg, &isnull);
-		if (isnull)
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("bins must not be NULL"),
-					 errhint("Five bins per dimension is the usual choice.")));
-		bins = DatumGetInt32(arg);
-		custseg_check_bins(bins);
-	}
-	if (PG_NARGS() > binsarg + 1)
-	{
-		arg = WinGetFuncArgCurrent(winobj, binsarg + 1, &isnull);
-		if (isnull)
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("method must not be NULL"),
-					 errhint("Use 'quantile' (equal-count bins) or 'rfm' (the rule of the R package rfm).")));
-		method = rfm_method_from_text(DatumGetTextPP(arg));
-	}
+	arg = WinGetFuncArgCurrent(winobj, binsarg, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("bins must not be NULL"),
+				 errhint("Five bins per dimension is the usual choice.")));
+	bins = DatumGetInt32(arg);
+	custseg_check_bins(bins);
+	arg = WinGetFuncArgCurrent(winobj, binsarg + 1, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("method must not be NULL"),
+				 errhint("Use 'quantile' (equal-count bins) or 'rfm' (the rule of the R package rfm).")));
+	method = rfm_method_from_text(DatumGetTextPP(arg));
 
 	ws = (RfmWindowState *) WinGetPartitionLocalMemory(winobj,
 													   sizeof(RfmWindowState));
@@ -1588,4 +1789,40 @@ rfm_score_window(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	/* checked by rfm_window_prepare */
 	PG_RETURN_DATUM(rfm_score_datum(fcinfo, &ws->thresholds, v));
+}
+
+/*
+ * custseg.rfm_score(recency, frequency, monetary, bins, method) OVER (...)
+ */
+PG_FUNCTION_INFO_V1(rfm_score_window_values);
+Datum
+rfm_score_window_values(PG_FUNCTION_ARGS)
+{
+	rfm_check_nargs(fcinfo, RFM_NDIMS + 2, "rfm_score_window_values");
+	return rfm_score_window_common(fcinfo, false);
+}
+
+/*
+ * custseg.rfm_score(summary, bins, method) OVER (...)
+ */
+PG_FUNCTION_INFO_V1(rfm_score_window_summary);
+Datum
+rfm_score_window_summary(PG_FUNCTION_ARGS)
+{
+	rfm_check_nargs(fcinfo, 3, "rfm_score_window_summary");
+	return rfm_score_window_common(fcinfo, true);
+}
+
+/*
+ * rfm_score_window: the C function of both window signatures in custseg
+ * 0.1.0, kept for its install script; with their defaults filled in, their
+ * argument counts differ.
+ */
+PG_FUNCTION_INFO_V1(rfm_score_window);
+Datum
+rfm_score_window(PG_FUNCTION_ARGS)
+{
+	if (PG_NARGS() != 3)
+		rfm_check_nargs(fcinfo, RFM_NDIMS + 2, "rfm_score_window");
+	return rfm_score_window_common(fcinfo, PG_NARGS() == 3);
 }

@@ -62,3 +62,61 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 10;
 
 -- Labelling with a user map reads the rules; business rules are not secret.
 GRANT SELECT ON custseg.segment_rules TO PUBLIC;
+
+-- Citus: custseg.segment_rules is a local table on every node, read by
+-- custseg.segment() wherever it runs (on the workers, for a distributed
+-- table).  This copies the rules of this node (the coordinator) to every
+-- worker, in one statement per worker that replaces all of its rules.
+CREATE FUNCTION custseg.sync_segment_rules()
+RETURNS integer
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	rules text;
+	command text;
+	workers integer;
+	failed text;
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
+		RAISE EXCEPTION 'custseg.sync_segment_rules needs Citus'
+			USING ERRCODE = 'feature_not_supported',
+				  HINT = 'Without Citus, custseg.segment_rules of this database is the only copy there is: nothing needs to be copied.';
+	END IF;
+	-- (Citus is installed: its catalog exists)
+	IF EXISTS (SELECT FROM pg_catalog.pg_dist_partition
+			   WHERE logicalrelid = 'custseg.segment_rules'::pg_catalog.regclass) THEN
+		RAISE EXCEPTION 'custseg.segment_rules is a distributed table'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'custseg.segment() reads custseg.segment_rules on every node as a local table: keep it local and copy it with custseg.sync_segment_rules() (docs/citus.md).';
+	END IF;
+
+	-- the rules as they are now, kept so until the copy is sent
+	LOCK TABLE custseg.segment_rules IN SHARE MODE;
+	SELECT pg_catalog.string_agg(pg_catalog.format('(%L, %s, %L, %s, %s, %s, %s, %s, %s)',
+			   r.map, r.priority, r.segment, r.r_min, r.r_max, r.f_min, r.f_max, r.m_min, r.m_max),
+			   ', ' ORDER BY r.map, r.priority)
+	INTO rules
+	FROM custseg.segment_rules r;
+	command := 'DELETE FROM custseg.segment_rules';
+	IF rules IS NOT NULL THEN
+		command := command || '; INSERT INTO custseg.segment_rules VALUES ' || rules;
+	END IF;
+
+	-- one multi-statement command per worker: one transaction on each
+	EXECUTE $sql$
+		SELECT pg_catalog.count(*)::integer,
+			   pg_catalog.string_agg(pg_catalog.format('%s:%s: %s', nodename, nodeport, result), '; ')
+				   FILTER (WHERE NOT success)
+		FROM pg_catalog.run_command_on_workers($1)$sql$
+	INTO workers, failed
+	USING command;
+	IF failed IS NOT NULL THEN
+		RAISE EXCEPTION 'could not copy custseg.segment_rules to every worker'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = failed,
+				  HINT = 'Install custseg on every worker (CREATE EXTENSION custseg), then call custseg.sync_segment_rules() again: workers that failed kept their old rules.';
+	END IF;
+	RETURN workers;
+END
+$$;

@@ -191,6 +191,7 @@ DECLARE
 	as_of_sql text;
 	score_sql text;
 	score_bins integer;
+	distributed boolean := false;
 	summary_fields text[] := ARRAY['first_order', 'last_order', 'orders', 'purchase_days',
 		'revenue', 'avg_order_value', 'recency_days', 'repeat_purchases', 'active_days',
 		'age_days', 'repeat_spend'];
@@ -403,6 +404,27 @@ BEGIN
 		PERFORM custseg.rfm_thresholds(1.0, 1.0, 1.0, bins, method);
 		score_bins := bins;
 		score_sql := format('custseg.rfm_score(c.s, %s, %L) OVER ()', bins, method);
+		-- On a table distributed by Citus, the window would ship every
+		-- summary to the coordinator: score against the thresholds of a
+		-- subquery instead, whose aggregate runs on the workers (the same
+		-- scores, docs/rfm.md; docs/citus.md).
+		IF EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
+			EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition
+									WHERE logicalrelid = $1 AND partmethod OPERATOR(pg_catalog.<>) ''n'')'
+				INTO distributed USING orders;
+		END IF;
+		IF distributed THEN
+			score_sql := format($sql$custseg.rfm_score((
+				SELECT custseg.rfm_thresholds(t.s, %s, %L)
+				FROM (SELECT custseg.summarize(%s, %s, %s) AS s
+					  FROM %s AS o WHERE o.%I IS NOT NULL GROUP BY o.%I) AS t), c.s)$sql$,
+				bins, method, time_sql, amount_sql, as_of_sql,
+				format('%I.%I', (SELECT n.nspname FROM pg_catalog.pg_class c
+								  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+								  WHERE c.oid = orders),
+					   (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = orders)),
+				customer_column, customer_column);
+		END IF;
 	END IF;
 	PERFORM custseg.segment(score_bins, score_bins, score_bins, map);
 

@@ -104,7 +104,7 @@ FROM (SELECT x, custseg.summarize(date '2020-01-01', x, date '2020-01-01') s
 			SELECT round((hashint4(g) & 2147483647)::numeric / 1000, g % 6) AS x
 			FROM generate_series(1, 20000) g
 			UNION ALL
-			SELECT ((hashint4(g) & 2147483647)::numeric * 10::numeric ^ (g % 40 - 20))
+			SELECT (hashint4(g) & 2147483647)::numeric * ('1e' || (g % 40 - 20))::numeric
 			FROM generate_series(1, 20000) g
 			UNION ALL
 			SELECT v FROM unnest(ARRAY[0, 0.1, 0.3, 1e22, 1e23, 9007199254740993, 0.000001,

@@ -159,9 +159,16 @@ rfm_thresholds_accum(state custseg.rfm_thresholds_state, recency double precisio
 rfm_thresholds_accum(state custseg.rfm_thresholds_state, summary custseg.customer_summary) f i s called-on-null
 rfm_thresholds_accum(state custseg.rfm_thresholds_state, summary custseg.customer_summary, bins integer) f i s called-on-null
 rfm_thresholds_accum(state custseg.rfm_thresholds_state, summary custseg.customer_summary, bins integer, method text) f i s called-on-null
+rfm_thresholds_cmp(custseg.rfm_thresholds, custseg.rfm_thresholds) f i s strict
 rfm_thresholds_combine(custseg.rfm_thresholds_state, custseg.rfm_thresholds_state) f i s called-on-null
+rfm_thresholds_eq(custseg.rfm_thresholds, custseg.rfm_thresholds) f i s strict
 rfm_thresholds_final(custseg.rfm_thresholds_state) f i s strict
+rfm_thresholds_ge(custseg.rfm_thresholds, custseg.rfm_thresholds) f i s strict
+rfm_thresholds_gt(custseg.rfm_thresholds, custseg.rfm_thresholds) f i s strict
 rfm_thresholds_in(cstring) f i s strict
+rfm_thresholds_le(custseg.rfm_thresholds, custseg.rfm_thresholds) f i s strict
+rfm_thresholds_lt(custseg.rfm_thresholds, custseg.rfm_thresholds) f i s strict
+rfm_thresholds_ne(custseg.rfm_thresholds, custseg.rfm_thresholds) f i s strict
 rfm_thresholds_out(custseg.rfm_thresholds) f i s strict
 rfm_thresholds_state_in(cstring) f i s strict
 rfm_thresholds_state_out(custseg.rfm_thresholds_state) f i s strict$$,
