@@ -23,7 +23,10 @@ The arguments are written with 17 significant digits, so that float8 reads
 back the very double that mpmath evaluated.
 
 Usage: python3 test/data/hyp2f1_grid.py > test/data/hyp2f1_grid.csv
-(or in two halves: ... model > a; ... general > b; cat a b > the csv)
+or in parts, in this order, concatenated: python3 test/data/hyp2f1_grid.py
+issue (with the header), ... model, ... general.  Points are printed as
+they come; the general grid is taken in a random (seeded) order, so that
+its first GENERAL_POINTS points are a sample of the whole grid.
 (installs Debian's python3-mpmath when it is missing; deterministic: seed 15)
 """
 import math
@@ -114,16 +117,22 @@ def reference(a, b, c, z):
 
 
 DROPPED = [0]
-STREAM = False      # print general points as they come (the "general" half)
+MODEL_POINTS = 1200
+GENERAL_POINTS = 1840
 
 
 def loguniform(rng, lo, hi):
     return 10 ** rng.uniform(math.log10(lo), math.log10(hi))
 
 
+def emit(kind, args, v):
+    print("%s,%r,%r,%r,%r,%s" % ((kind,) + tuple(args) + (v,)), flush=True)
+
+
 def model_points(rng, n):
-    out = []
-    while len(out) < n:
+    """n points, printed as they come."""
+    count = 0
+    while count < n:
         r = loguniform(rng, 1e-3, 50)
         alpha = loguniform(rng, 0.01, 1000)
         a = loguniform(rng, 0.01, 1e4)
@@ -143,64 +152,53 @@ def model_points(rng, n):
         if C <= 0 and C == int(C):
             continue
         for args in ((A, B, C, z), (C - A, a - 1, C, z)):
-            if len(out) >= n:
+            if count >= n:
                 break
             v = reference(*args)
             if v is not None:
-                out.append(("model",) + args + (v,))
-                if len(out) % 500 == 0:
-                    print("%d model points" % len(out), file=sys.stderr)
-    return out
+                emit("model", args, v)
+                count += 1
 
 
 def issue_points():
-    out = []
     for b in (50.0, 80.0, 120.0, 160.0, 207.0):
         for c in (b + 2.0, b + 52.0, 2 * b):
             for z in (0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97):
                 v = reference(2.243, b, c, z)
                 if v is not None:
-                    out.append(("issue", 2.243, b, c, z, v))
-    return out
+                    emit("issue", (2.243, b, c, z), v)
 
 
-def general_points():
-    out = []
-    avals = (-7.5, -0.5, 0.25, 2.243, 10.0, 50.5, 300.0)
-    bvals = (-3.25, 0.5, 5.0, 50.0, 207.0)
-    cvals = (-2.5, 0.75, 6.0, 60.0, 259.0)
-    zvals = (-50.0, -3.0, -0.3, 0.1, 0.5, 0.85, 0.95, 0.99, 0.9999)
-    for a in avals:
-        for b in bvals:
-            for c in cvals:
-                for z in zvals:
-                    v = reference(a, b, c, z)
-                    if v is not None:
-                        out.append(("general", a, b, c, z, v))
-                        if STREAM:
-                            print("general,%r,%r,%r,%r,%s" % (a, b, c, z, v), flush=True)
-    return out
+def general_points(rng, n):
+    """The first n points of the grid, in a random order, that have a
+    reference."""
+    avals = (-7.5, -2.0, -0.5, 0.25, 1.0, 2.243, 10.0, 50.5, 300.0)
+    bvals = (-3.25, 0.5, 1.0, 5.0, 50.0, 207.0)
+    cvals = (-2.5, 0.75, 1.5, 6.0, 60.0, 259.0)
+    zvals = (-50.0, -3.0, -0.9, -0.3, 0.1, 0.5, 0.75, 0.85, 0.95, 0.99, 0.9999)
+    grid = [(a, b, c, z) for a in avals for b in bvals for c in cvals for z in zvals]
+    rng.shuffle(grid)
+    count = 0
+    for args in grid:
+        if count >= n:
+            break
+        v = reference(*args)
+        if v is not None:
+            emit("general", args, v)
+            count += 1
 
 
 def main():
-    rng = random.Random(15)
-    part = sys.argv[1] if len(sys.argv) > 1 else "all"
-    rows = []
-    if part in ("all", "model"):
-        rows += issue_points() + model_points(rng, 1500)
-    if part == "general":
-        global STREAM
-        STREAM = True
-        general_points()
-        return
-    if part == "all":
-        rows += general_points()
-    if part in ("all", "model"):
-        print("kind,a,b,c,z,reference")
-    for kind, a, b, c, z, v in rows:
-        print("%s,%r,%r,%r,%r,%s" % (kind, a, b, c, z, v))
-    print("%d points; %d dropped: no second method agreed with mpmath.hyp2f1"
-          % (len(rows), DROPPED[0]), file=sys.stderr)
+    parts = sys.argv[1:] or ["issue", "model", "general"]
+    if "issue" in parts:
+        print("kind,a,b,c,z,reference", flush=True)
+        issue_points()
+    if "model" in parts:
+        model_points(random.Random(15), MODEL_POINTS)
+    if "general" in parts:
+        general_points(random.Random(16), GENERAL_POINTS)
+    print("%d dropped: no second method agreed with mpmath.hyp2f1" % DROPPED[0],
+          file=sys.stderr)
 
 
 if __name__ == "__main__":
