@@ -103,6 +103,16 @@ build_and_install() {
 	as_root make -s -C "$CUSTSEG_ROOT" install PG_CONFIG="$PGBIN/pg_config" >/dev/null
 }
 
+# The test-only module test/modules/fmgrcall (not part of custseg): calls
+# through fmgr_info without an expression tree, the way Citus calls
+# functions on its workers; used by test/sql/fmgr_calls.sql.  Built afresh
+# (it is one file) for the installation of $PGBIN, and installed there.
+install_test_modules() {
+	make -s -C "$CUSTSEG_ROOT/test/modules/fmgrcall" clean PG_CONFIG="$PGBIN/pg_config"
+	make -s -C "$CUSTSEG_ROOT/test/modules/fmgrcall" WERROR=1 PG_CONFIG="$PGBIN/pg_config" >/dev/null
+	as_root make -s -C "$CUSTSEG_ROOT/test/modules/fmgrcall" install PG_CONFIG="$PGBIN/pg_config" >/dev/null
+}
+
 # Copy the checkout (its files as they are, without .git and build
 # products) to the new directory $1.
 copy_checkout() {
@@ -199,6 +209,10 @@ pg_source_build() {
 		head -1 || true)
 	mirror=${mirror:-http://deb.debian.org/debian}
 	as_root mkdir -p "$cache/apt/lists/partial" "$cache/apt/cache/archives/partial"
+	# A caller with sudo builds as itself, in a cache folder it owns.
+	if [ "$(id -u)" -ne 0 ]; then
+		as_root chown "$(id -u):$(id -g)" "$cache"
+	fi
 	echo "deb-src $mirror unstable main" | as_root tee "$cache/apt/sources.list" >/dev/null
 	apt_opts=(-o Dir::Etc::SourceList="$cache/apt/sources.list" -o Dir::Etc::SourceParts=/nonexistent
 		-o Dir::State::Lists="$cache/apt/lists" -o Dir::Cache="$cache/apt/cache")
@@ -252,11 +266,24 @@ pg_source_build() {
 # ok", 16 and later "ok N - NAME" (and "not ok N - NAME").
 run_regress() {
 	local log status
+	local fmgrcall=$CUSTSEG_ROOT/test/modules/fmgrcall
 	log=$(mktemp)
 	set +e
 	make -s -C "$CUSTSEG_ROOT" installcheck PG_CONFIG="$PGBIN/pg_config" 2>&1 | tee "$log"
 	status=${PIPESTATUS[0]}
+	# test/modules/fmgrcall (test only, not part of custseg): every custseg
+	# aggregate called through fmgr_info without an expression tree, the way
+	# Citus calls them on its workers.  Rebuilt each time (one small file),
+	# so never with objects of another PostgreSQL.
+	make -s -C "$fmgrcall" clean PG_CONFIG="$PGBIN/pg_config" >/dev/null &&
+		make -s -C "$fmgrcall" WERROR=1 PG_CONFIG="$PGBIN/pg_config" >/dev/null &&
+		as_root make -s -C "$fmgrcall" install PG_CONFIG="$PGBIN/pg_config" >/dev/null &&
+		make -s -C "$fmgrcall" installcheck PG_CONFIG="$PGBIN/pg_config" 2>&1 | tee -a "$log"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 	set -e
+	if [ -f "$fmgrcall/regression.diffs" ]; then
+		head -100 "$fmgrcall/regression.diffs"
+	fi
 	regress_passed=$(grep -cE '\.\.\. ok |^ok [0-9]+ ' "$log" || true)
 	regress_failed=$(grep -cE '\.\.\. FAILED|^not ok [0-9]+ ' "$log" || true)
 	rm -f "$log"

@@ -496,3 +496,1707 @@ BEGIN
 	RETURN created;
 END
 $$;
+
+-- Uplift (issue 12 items 1-5, issue 14): one order-independent state,
+-- custseg.uplift_sums, for the plain, stratified and CUPED aggregates;
+-- 0.1.0's state type stays readable, with its support functions (for
+-- aggregates users built over stored states); planning functions and
+-- Holm's adjustment.
+DROP AGGREGATE custseg.uplift(boolean, float8);
+
+-- The uplift aggregates (src/uplift.c).
+-- State of the three forms of custseg.uplift: per stratum and group, rows,
+-- least and greatest values and compensated sums of the outcome (and of the
+-- covariate), so that the result does not depend on the order of rows or
+-- of combined states.  Exact JSON text form.
+CREATE TYPE custseg.uplift_sums;
+
+CREATE FUNCTION custseg.uplift_sums_in(cstring)
+RETURNS custseg.uplift_sums
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION custseg.uplift_sums_out(custseg.uplift_sums)
+RETURNS cstring
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE custseg.uplift_sums (
+	INPUT = custseg.uplift_sums_in,
+	OUTPUT = custseg.uplift_sums_out,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = double,
+	STORAGE = extended
+);
+
+-- Not strict: a NULL treated, outcome, stratum or covariate is an error.
+CREATE FUNCTION custseg.uplift_sums_accum(custseg.uplift_sums, treated boolean, outcome float8)
+RETURNS custseg.uplift_sums
+AS 'MODULE_PATHNAME', 'uplift_sums_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION custseg.uplift_sums_accum(custseg.uplift_sums, treated boolean, outcome float8,
+										  stratum text)
+RETURNS custseg.uplift_sums
+AS 'MODULE_PATHNAME', 'uplift_sums_accum_stratum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION custseg.uplift_sums_accum(custseg.uplift_sums, treated boolean, outcome float8,
+										  covariate float8)
+RETURNS custseg.uplift_sums
+AS 'MODULE_PATHNAME', 'uplift_sums_accum_covariate' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION custseg.uplift_sums_combine(custseg.uplift_sums, custseg.uplift_sums)
+RETURNS custseg.uplift_sums
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION custseg.uplift_sums_final(custseg.uplift_sums)
+RETURNS custseg.uplift
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- Treated against control: z-test for 0/1 outcomes, Welch's t-test otherwise.
+CREATE AGGREGATE custseg.uplift(treated boolean, outcome float8) (
+	SFUNC = custseg.uplift_sums_accum,
+	STYPE = custseg.uplift_sums,
+	FINALFUNC = custseg.uplift_sums_final,
+	COMBINEFUNC = custseg.uplift_sums_combine,
+	INITCOND = '{"kind": "plain", "binary": true, "strata": []}',
+	PARALLEL = SAFE
+);
+
+-- Stratified: per-stratum lifts weighted by stratum size.
+CREATE AGGREGATE custseg.uplift(treated boolean, outcome float8, stratum text) (
+	SFUNC = custseg.uplift_sums_accum,
+	STYPE = custseg.uplift_sums,
+	FINALFUNC = custseg.uplift_sums_final,
+	COMBINEFUNC = custseg.uplift_sums_combine,
+	INITCOND = '{"kind": "stratified", "binary": true, "strata": []}',
+	PARALLEL = SAFE
+);
+
+-- CUPED: the outcome adjusted by a pre-period covariate.
+CREATE AGGREGATE custseg.uplift_cuped(treated boolean, outcome float8, covariate float8) (
+	SFUNC = custseg.uplift_sums_accum,
+	STYPE = custseg.uplift_sums,
+	FINALFUNC = custseg.uplift_sums_final,
+	COMBINEFUNC = custseg.uplift_sums_combine,
+	INITCOND = '{"kind": "cuped", "binary": true, "strata": []}',
+	PARALLEL = SAFE
+);
+
+-- Planning (src/power.c).
+CREATE FUNCTION custseg.normal_quantile(p float8)
+RETURNS float8
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- Not strict: a NULL argument is an error.
+CREATE FUNCTION custseg.holdout_size(baseline_rate float8, lift float8,
+									 holdout_fraction float8 DEFAULT 0.5,
+									 alpha float8 DEFAULT 0.05, power float8 DEFAULT 0.8,
+									 OUT treated_size bigint, OUT control_size bigint)
+AS 'MODULE_PATHNAME', 'holdout_size' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION custseg.holdout_size_mean(sd float8, lift float8,
+										  holdout_fraction float8 DEFAULT 0.5,
+										  alpha float8 DEFAULT 0.05, power float8 DEFAULT 0.8,
+										  OUT treated_size bigint, OUT control_size bigint)
+AS 'MODULE_PATHNAME', 'holdout_size_mean' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION custseg.detectable_lift(baseline_rate float8, treated_size bigint,
+										control_size bigint, alpha float8 DEFAULT 0.05,
+										power float8 DEFAULT 0.8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'detectable_lift' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION custseg.detectable_lift_mean(sd float8, treated_size bigint,
+											 control_size bigint, alpha float8 DEFAULT 0.05,
+											 power float8 DEFAULT 0.8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'detectable_lift_mean' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+-- Holm's adjustment of the p-values of a window partition.
+CREATE FUNCTION custseg.holm(p_value float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'holm' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+
+-- Segment tables (docs/tables.md): custseg.segment_definition, shared by
+-- custseg.create_segment_view and custseg.create_segment_table; segment
+-- views, history, reports and schedules accept segment tables.
+CREATE FUNCTION custseg.segment_definition(
+	kind text,
+	relation_name text,
+	orders regclass,
+	customer_column name,
+	time_column name,
+	amount_column name,
+	as_of timestamptz DEFAULT NULL,
+	as_of_unit text DEFAULT NULL,
+	thresholds custseg.rfm_thresholds DEFAULT NULL,
+	bins integer DEFAULT NULL,
+	method text DEFAULT NULL,
+	map text DEFAULT 'rfm',
+	purchase_model record DEFAULT NULL,
+	spend_model custseg.gammagamma DEFAULT NULL,
+	clv_horizon interval DEFAULT '1 year',
+	annual_discount_rate float8 DEFAULT 0.1,
+	margin float8 DEFAULT 1,
+	default_schema name DEFAULT pg_catalog.current_schema())
+RETURNS jsonb
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+-- Floats written into the generated query (models, rate, margin) read back
+-- exactly, whatever the caller's setting.
+SET extra_float_digits = 1
+AS $$
+DECLARE
+	caller text := 'custseg.create_segment_' || kind;
+	parts text[];
+	view_schema text;
+	view_rel text;
+	orders_kind "char";
+	key_type regtype;
+	time_type regtype;
+	amount_type regtype;
+	time_sql text;
+	amount_sql text;
+	as_of_sql text;
+	score_bins integer;
+	summary_fields text[] := ARRAY['first_order', 'last_order', 'orders', 'purchase_days',
+		'revenue', 'avg_order_value', 'recency_days', 'repeat_purchases', 'active_days',
+		'age_days', 'repeat_spend'];
+	field text;
+	fields_sql text := '';
+	-- Purchase model types custseg.<name>: each has a field converged and
+	-- custseg.expected_purchases(model, interval, x, t_x, t),
+	-- custseg.p_alive(model, x, t_x, t) and custseg.clv(model, gammagamma, ...).
+	clv_models text[] := ARRAY['bgnbd', 'mbgnbd', 'paretonbd'];
+	model_type text;
+	model_sql text;
+	spend_sql text;
+	clv_sql text := '';
+	view_columns text[];
+	with_clv boolean;
+BEGIN
+	IF kind IS NULL OR kind NOT IN ('view', 'table') THEN
+		RAISE EXCEPTION 'unknown kind of segment relation "%"', kind
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Pass ''view'' or ''table''.';
+	END IF;
+	IF num_nulls(relation_name, orders, customer_column, time_column, amount_column, map) > 0 THEN
+		RAISE EXCEPTION '% of % must not be NULL',
+			CASE WHEN relation_name IS NULL THEN kind || '_name' WHEN orders IS NULL THEN 'orders'
+				 WHEN customer_column IS NULL THEN 'customer_column'
+				 WHEN time_column IS NULL THEN 'time_column'
+				 WHEN amount_column IS NULL THEN 'amount_column' ELSE 'map' END, caller
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Only as_of, as_of_unit, thresholds, bins, method, purchase_model and spend_model may be NULL.';
+	END IF;
+
+	-- CLV models: both or neither; the purchase model of a known family;
+	-- neither from a fit that did not converge.  Parameters, horizon,
+	-- discount rate and margin are checked below by custseg.clv itself.
+	-- (num_nulls, not IS NULL: a model with NULL fields is a model, to be
+	-- rejected by custseg.clv, not an absent one.)
+	with_clv := num_nulls(purchase_model, spend_model) < 2;
+	IF NOT with_clv THEN
+		IF clv_horizon IS DISTINCT FROM interval '1 year' OR annual_discount_rate IS DISTINCT FROM 0.1
+		   OR margin IS DISTINCT FROM 1 THEN
+			RAISE EXCEPTION 'clv_horizon, annual_discount_rate and margin need purchase_model and spend_model'
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Pass a purchase model (e.g. from custseg.bgnbd_fit) and a spend model (custseg.gammagamma) to add CLV columns.';
+		END IF;
+	ELSE
+		IF num_nulls(purchase_model, spend_model) > 0 THEN
+			RAISE EXCEPTION '% of % must not be NULL when % is given',
+				CASE WHEN num_nulls(purchase_model) > 0 THEN 'purchase_model' ELSE 'spend_model' END, caller,
+				CASE WHEN num_nulls(purchase_model) > 0 THEN 'spend_model' ELSE 'purchase_model' END
+				USING ERRCODE = 'null_value_not_allowed',
+					  HINT = 'CLV needs both models: a purchase model (e.g. from custseg.bgnbd_fit or custseg.mbgnbd_fit) and a spend model (custseg.gammagamma).';
+		END IF;
+		SELECT t.typname INTO model_type
+		FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+		WHERE t.oid = pg_catalog.pg_typeof(purchase_model) AND n.nspname = 'custseg'
+		  AND t.typname = ANY (clv_models);
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'purchase_model has type %, not a purchase model', pg_catalog.pg_typeof(purchase_model)
+				USING ERRCODE = 'datatype_mismatch',
+					  HINT = format('Pass a model of type %s, e.g. the result of custseg.bgnbd_fit; cast a row: ROW(...)::custseg.bgnbd.',
+									(SELECT pg_catalog.string_agg('custseg.' || m, ' or ') FROM pg_catalog.unnest(clv_models) AS m));
+		END IF;
+		IF purchase_model.converged IS FALSE OR spend_model.converged IS FALSE THEN
+			RAISE EXCEPTION '% did not converge', CASE WHEN purchase_model.converged IS FALSE
+													   THEN 'purchase_model' ELSE 'spend_model' END
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Its parameters are the best point the fit found, not a maximum of the likelihood: refit with more customers who made repeat purchases.';
+		END IF;
+		IF num_nulls(clv_horizon, annual_discount_rate, margin) > 0 THEN
+			RAISE EXCEPTION '% of % must not be NULL',
+				CASE WHEN clv_horizon IS NULL THEN 'clv_horizon'
+					 WHEN annual_discount_rate IS NULL THEN 'annual_discount_rate' ELSE 'margin' END, caller
+				USING ERRCODE = 'null_value_not_allowed',
+					  HINT = 'Leave them out for the defaults: a horizon of 1 year, a discount rate of 0.1 a year and a margin of 1.';
+		END IF;
+		model_sql := format('%L::custseg.%I', purchase_model, model_type);
+		spend_sql := format('%L::custseg.gammagamma', spend_model);
+		-- Checks every parameter, the horizon, the rate and the margin.
+		EXECUTE format('SELECT custseg.clv(%s, %s, 0, 0, 0, 0, $1, $2, $3)', model_sql, spend_sql)
+			USING clv_horizon, annual_discount_rate, margin;
+		clv_sql := format($sql$,
+			   custseg.expected_purchases(%1$s, %3$L::interval, (k.s).repeat_purchases,
+										  (k.s).active_days, (k.s).age_days) AS expected_purchases,
+			   custseg.p_alive(%1$s, (k.s).repeat_purchases, (k.s).active_days,
+							   (k.s).age_days) AS p_alive,
+			   custseg.clv(%1$s, %2$s, (k.s).repeat_purchases, (k.s).active_days,
+						   (k.s).age_days, greatest((k.s).repeat_spend, 0), %3$L::interval,
+						   %4$L::float8, %5$L::float8) AS clv$sql$,
+			model_sql, spend_sql, clv_horizon, annual_discount_rate, margin);
+	END IF;
+
+	-- The relation's name: "name" or "schema.name", quoted as in SQL.
+	parts := pg_catalog.parse_ident(relation_name);
+	IF pg_catalog.array_length(parts, 1) > 2 THEN
+		RAISE EXCEPTION 'improper % name "%"', kind, relation_name
+			USING ERRCODE = 'invalid_name',
+				  HINT = format('Give a %s name, optionally qualified by a schema: name or schema.name.', kind);
+	END IF;
+	view_rel := parts[pg_catalog.array_length(parts, 1)];
+	view_schema := CASE WHEN pg_catalog.array_length(parts, 1) = 2 THEN parts[1]
+						ELSE default_schema END;
+	IF view_schema IS NULL THEN
+		RAISE EXCEPTION 'no schema has been selected to create in'
+			USING ERRCODE = 'invalid_schema_name',
+				  HINT = format('Qualify the %s name with a schema, or set search_path.', kind);
+	END IF;
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = view_schema) THEN
+		RAISE EXCEPTION 'schema "%" does not exist', view_schema
+			USING ERRCODE = 'invalid_schema_name',
+				  HINT = format('Create the schema first, or qualify the %s name with another one.', kind);
+	END IF;
+	IF pg_catalog.octet_length(view_rel) > 63 THEN
+		RAISE EXCEPTION '% name "%" is too long', kind, view_rel
+			USING ERRCODE = 'name_too_long',
+				  HINT = 'PostgreSQL names have at most 63 bytes.';
+	END IF;
+	IF EXISTS (SELECT FROM pg_catalog.pg_class c
+			   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+			   WHERE n.nspname = view_schema AND c.relname = view_rel) THEN
+		RAISE EXCEPTION 'relation "%.%" already exists', view_schema, view_rel
+			USING ERRCODE = 'duplicate_table',
+				  HINT = format('Drop it first or choose another name: %s never replaces a relation.', caller);
+	END IF;
+
+	-- The orders and their columns.
+	SELECT c.relkind INTO orders_kind FROM pg_catalog.pg_class c WHERE c.oid = orders;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'relation with OID % does not exist', orders::oid
+			USING ERRCODE = 'undefined_table',
+				  HINT = 'The relation was dropped.';
+	END IF;
+	IF orders_kind NOT IN ('r', 'p', 'v', 'm', 'f') THEN
+		RAISE EXCEPTION '% is not a table, view, materialized view or foreign table', orders
+			USING ERRCODE = 'wrong_object_type',
+				  HINT = 'Pass the relation that holds one row per order.';
+	END IF;
+	view_columns := summary_fields || ARRAY['r', 'f', 'm', 'cell', 'segment'];
+	IF with_clv THEN
+		view_columns := view_columns || ARRAY['expected_purchases', 'p_alive', 'clv'];
+	END IF;
+	IF customer_column = ANY (view_columns) THEN
+		RAISE EXCEPTION 'customer column "%" has the name of a column of the segment %', customer_column, kind
+			USING ERRCODE = 'duplicate_column',
+				  HINT = 'Rename it in a view over the orders, e.g. SELECT orders AS customer_id, ....';
+	END IF;
+	key_type := custseg.orders_column(orders, customer_column);
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_opclass oc
+				   JOIN pg_catalog.pg_am am ON am.oid = oc.opcmethod
+				   WHERE am.amname = 'btree' AND oc.opcdefault
+					 AND (oc.opcintype = key_type
+						  OR oc.opcintype IN (SELECT castt.casttarget FROM pg_catalog.pg_cast castt
+											  WHERE castt.castsource = key_type AND castt.castmethod = 'b')
+						  OR (oc.opcintype = 'anyenum'::regtype
+							  AND (SELECT typtype FROM pg_catalog.pg_type WHERE oid = key_type) = 'e'))) THEN
+		RAISE EXCEPTION 'column "%" of relation % has type %, which cannot be a unique key', customer_column, orders, key_type
+			USING ERRCODE = 'datatype_mismatch',
+				  HINT = 'Use a customer key with a default btree operator class: bigint, integer, text or uuid, for example.';
+	END IF;
+	time_type := custseg.orders_column(orders, time_column);
+	IF time_type NOT IN ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype) THEN
+		RAISE EXCEPTION 'column "%" of relation % has type %, not a date or time', time_column, orders, time_type
+			USING ERRCODE = 'datatype_mismatch',
+				  HINT = 'Use a date, timestamp or timestamptz column, or a view that casts the order time to one of them.';
+	END IF;
+	amount_type := custseg.orders_column(orders, amount_column);
+	IF amount_type NOT IN ('numeric'::regtype, 'double precision'::regtype, 'real'::regtype,
+						   'integer'::regtype, 'bigint'::regtype, 'smallint'::regtype) THEN
+		RAISE EXCEPTION 'column "%" of relation % has type %, not a number', amount_column, orders, amount_type
+			USING ERRCODE = 'datatype_mismatch',
+				  HINT = 'Use a numeric, double precision, integer or bigint column, or a view that casts the amount to numeric.';
+	END IF;
+	time_sql := format('o.%I::%s', time_column, time_type);
+	amount_sql := format('o.%I::%s', amount_column,
+		CASE amount_type WHEN 'real'::regtype THEN 'double precision'::regtype
+						 WHEN 'smallint'::regtype THEN 'integer'::regtype
+						 ELSE amount_type END);
+
+	-- as_of: fixed, converted to the column's type now, or the time of each
+	-- refresh.
+	IF as_of_unit IS NOT NULL AND (as_of IS NOT NULL OR as_of_unit NOT IN ('minute', 'hour', 'day')
+									OR time_type = 'date'::regtype) THEN
+		RAISE EXCEPTION 'as_of_unit "%" cannot be used here', as_of_unit
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'as_of_unit is ''minute'', ''hour'' or ''day'', for a timestamp or timestamptz column and without a fixed as_of.';
+	END IF;
+	IF as_of IS NULL AND as_of_unit IS NOT NULL THEN
+		as_of_sql := format('(date_trunc(%L, %s) + interval %L)', as_of_unit,
+							CASE time_type WHEN 'timestamp'::regtype THEN 'LOCALTIMESTAMP' ELSE 'now()' END,
+							'1 ' || as_of_unit);
+	ELSIF as_of IS NULL THEN
+		as_of_sql := CASE time_type WHEN 'date'::regtype THEN 'CURRENT_DATE'
+									WHEN 'timestamp'::regtype THEN 'LOCALTIMESTAMP'
+									ELSE 'now()' END;
+	ELSE
+		as_of_sql := CASE time_type WHEN 'date'::regtype THEN format('%L::date', as_of::date)
+									WHEN 'timestamp'::regtype THEN format('%L::timestamp', as_of::timestamp)
+									ELSE format('%L::timestamptz', as_of) END;
+	END IF;
+
+	-- Scores: against frozen thresholds, or against thresholds recomputed
+	-- from all customers at each refresh.  The options are checked now by
+	-- the functions that will use them, with their own errors.
+	IF thresholds IS NOT NULL THEN
+		IF bins IS NOT NULL OR method IS NOT NULL THEN
+			RAISE EXCEPTION 'bins and method cannot be given with thresholds'
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Frozen thresholds carry their own bins and method: pass either thresholds, or bins and method to recompute the thresholds at each refresh.';
+		END IF;
+		score_bins := ((thresholds::text)::jsonb ->> 'bins')::integer;
+	ELSE
+		bins := coalesce(bins, 5);
+		method := coalesce(method, 'quantile');
+		PERFORM custseg.rfm_thresholds(1.0, 1.0, 1.0, bins, method);
+		score_bins := bins;
+	END IF;
+	PERFORM custseg.segment(score_bins, score_bins, score_bins, map);
+
+	FOREACH field IN ARRAY summary_fields LOOP
+		fields_sql := fields_sql || format('(k.s).%I, ', field);
+	END LOOP;
+	RETURN pg_catalog.jsonb_build_object(
+		'schema', view_schema,
+		'name', view_rel,
+		'orders', format('%I.%I', (SELECT n.nspname FROM pg_catalog.pg_class c
+									JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+									WHERE c.oid = orders),
+						 (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = orders)),
+		'orders_kind', orders_kind,
+		'key_type', key_type::text,
+		'time_type', time_type::text,
+		'time_sql', time_sql,
+		'amount_sql', amount_sql,
+		'as_of_sql', as_of_sql,
+		'bins', bins,
+		'method', method,
+		'fields_sql', fields_sql,
+		'clv_sql', clv_sql,
+		'description', format('%s by %I: as of %s, %s, map %s%s',
+			   orders, customer_column,
+			   coalesce(as_of::text, 'each refresh' || coalesce(format(' (end of its %s)', as_of_unit), '')),
+			   CASE WHEN thresholds IS NULL
+					THEN format('thresholds recomputed at each refresh (%s bins, %s)', bins, method)
+					ELSE format('frozen thresholds %s', thresholds) END,
+			   map,
+			   CASE WHEN with_clv
+					THEN format(', CLV over %s at %s a year, margin %s, from custseg.%s %s and custseg.gammagamma %s',
+								clv_horizon, annual_discount_rate, margin, model_type, purchase_model, spend_model)
+					ELSE '' END));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION custseg.create_segment_view(
+	view_name text,
+	orders regclass,
+	customer_column name,
+	time_column name,
+	amount_column name,
+	as_of timestamptz DEFAULT NULL,
+	as_of_unit text DEFAULT NULL,
+	thresholds custseg.rfm_thresholds DEFAULT NULL,
+	bins integer DEFAULT NULL,
+	method text DEFAULT NULL,
+	map text DEFAULT 'rfm',
+	purchase_model record DEFAULT NULL,
+	spend_model custseg.gammagamma DEFAULT NULL,
+	clv_horizon interval DEFAULT '1 year',
+	annual_discount_rate float8 DEFAULT 0.1,
+	margin float8 DEFAULT 1,
+	default_schema name DEFAULT pg_catalog.current_schema())
+RETURNS regclass
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+-- Floats written into the view's query (models, rate, margin) read back
+-- exactly, whatever the caller's setting.
+SET extra_float_digits = 1
+AS $$
+DECLARE
+	d jsonb;
+	score_sql text;
+	distributed boolean := false;
+	created regclass;
+BEGIN
+	d := custseg.segment_definition('view', view_name, orders, customer_column, time_column,
+		amount_column, as_of, as_of_unit, thresholds, bins, method, map, purchase_model,
+		spend_model, clv_horizon, annual_discount_rate, margin, default_schema);
+	IF thresholds IS NOT NULL THEN
+		score_sql := format('custseg.rfm_score(%L::custseg.rfm_thresholds, c.s)', thresholds);
+	ELSE
+		score_sql := format('custseg.rfm_score(c.s, %s, %L) OVER ()', d ->> 'bins', d ->> 'method');
+		-- On a table distributed by Citus, the window would ship every
+		-- summary to the coordinator: score against the thresholds of a
+		-- subquery instead, whose aggregate runs on the workers (the same
+		-- scores, docs/rfm.md; docs/citus.md).
+		IF EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
+			EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition
+									WHERE logicalrelid = $1 AND partmethod OPERATOR(pg_catalog.<>) ''n'')'
+				INTO distributed USING orders;
+		END IF;
+		IF distributed THEN
+			score_sql := format($sql$custseg.rfm_score((
+				SELECT custseg.rfm_thresholds(t.s, %s, %L)
+				FROM (SELECT custseg.summarize(%s, %s, %s) AS s
+					  FROM %s AS o WHERE o.%I IS NOT NULL GROUP BY o.%I) AS t), c.s)$sql$,
+				d ->> 'bins', d ->> 'method', d ->> 'time_sql', d ->> 'amount_sql', d ->> 'as_of_sql',
+				d ->> 'orders', customer_column, customer_column);
+		END IF;
+	END IF;
+	EXECUTE format($sql$
+		CREATE MATERIALIZED VIEW %I.%I AS
+		SELECT k.%I, %s(k.score).r, (k.score).f, (k.score).m, (k.score).cell,
+			   custseg.segment(k.score, %L) AS segment%s
+		FROM (SELECT c.%I, c.s, %s AS score
+			  FROM (SELECT o.%I, custseg.summarize(%s, %s, %s) AS s
+					FROM %s AS o
+					WHERE o.%I IS NOT NULL
+					GROUP BY o.%I) AS c
+			  WHERE (c.s).orders IS NOT NULL) AS k$sql$,
+		d ->> 'schema', d ->> 'name', customer_column, d ->> 'fields_sql', map, d ->> 'clv_sql',
+		customer_column, score_sql,
+		customer_column, d ->> 'time_sql', d ->> 'amount_sql', d ->> 'as_of_sql',
+		d ->> 'orders', customer_column, customer_column);
+	created := format('%I.%I', d ->> 'schema', d ->> 'name')::regclass;
+	EXECUTE format('CREATE UNIQUE INDEX ON %s (%I)', created, customer_column);
+	EXECUTE format('COMMENT ON MATERIALIZED VIEW %s IS %L', created,
+		'custseg segment view of ' || (d ->> 'description'));
+	RETURN created;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION custseg.segment_view_key(view regclass)
+RETURNS name
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	rel record;
+	key name;
+BEGIN
+	SELECT c.relkind, c.relispopulated INTO rel
+	FROM pg_catalog.pg_class c WHERE c.oid = view;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'relation with OID % does not exist', view::oid
+			USING ERRCODE = 'undefined_table',
+				  HINT = 'The relation was dropped.';
+	END IF;
+	-- A segment table (sql/parts/tables.sql): its key is in its registry row.
+	SELECT t.customer_column INTO key FROM custseg.segment_tables t WHERE t.segment_table = view;
+	IF FOUND THEN
+		PERFORM custseg.orders_column(view, 'segment');
+		PERFORM custseg.orders_column(view, 'cell');
+		RETURN key;
+	END IF;
+	IF rel.relkind IS DISTINCT FROM 'm' THEN
+		RAISE EXCEPTION '% is not a materialized view', view
+			USING ERRCODE = 'wrong_object_type',
+				  HINT = 'Segment history and reports read a segment view: create one with custseg.create_segment_view.';
+	END IF;
+	IF NOT rel.relispopulated THEN
+		RAISE EXCEPTION 'materialized view % has not been populated', view
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = format('Run REFRESH MATERIALIZED VIEW %s first.', view);
+	END IF;
+	SELECT a.attname INTO key
+	FROM pg_catalog.pg_index i
+	JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+	WHERE i.indrelid = view AND i.indisunique AND i.indisvalid AND i.indimmediate
+	  AND i.indnatts = 1 AND i.indkey[0] > 0 AND i.indpred IS NULL
+	ORDER BY i.indexrelid
+	LIMIT 1;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'materialized view % has no unique index on one customer column', view
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = format('Create one, e.g. CREATE UNIQUE INDEX ON %s (customer_id), with no WHERE clause.', view);
+	END IF;
+	PERFORM custseg.orders_column(view, 'segment');
+	PERFORM custseg.orders_column(view, 'cell');
+	RETURN key;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION custseg.schedule_refresh(view regclass, schedule text,
+	concurrently boolean DEFAULT true, snapshot boolean DEFAULT false)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	fields text[];
+	field text;
+	items text[];
+	item text;
+	parts text[];
+	i integer;
+	lo integer;
+	hi integer;
+	lows integer[] := ARRAY[0, 0, 1, 1, 0];
+	highs integer[] := ARRAY[59, 23, 31, 12, 7];
+	field_names text[] := ARRAY['minute', 'hour', 'day of month', 'month', 'day of week'];
+	names text[];
+	rel record;
+	view_sql text;
+	job_name text;
+	command text;
+	job_id bigint;
+	problem text;
+	is_table boolean;
+	refresh_concurrently ALIAS FOR $3;	-- CONCURRENTLY is a keyword
+BEGIN
+	IF num_nulls(view, schedule, refresh_concurrently, snapshot) > 0 THEN
+		RAISE EXCEPTION '% of custseg.schedule_refresh must not be NULL',
+			CASE WHEN view IS NULL THEN 'view' WHEN schedule IS NULL THEN 'schedule'
+				 WHEN refresh_concurrently IS NULL THEN 'concurrently' ELSE 'snapshot' END
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass a materialized view, a cron schedule such as ''0 2 * * *'', and true or false.';
+	END IF;
+
+	-- The schedule: five cron fields, a macro, or 'N seconds' (pg_cron 1.5+).
+	fields := pg_catalog.regexp_split_to_array(pg_catalog.btrim(schedule), '\s+');
+	IF pg_catalog.btrim(schedule) ~ '^@' THEN
+		IF pg_catalog.lower(pg_catalog.btrim(schedule)) !~ '^@(yearly|annually|monthly|weekly|daily|midnight|hourly|reboot)$' THEN
+			problem := 'unknown macro';
+		END IF;
+	ELSIF pg_catalog.btrim(schedule) ~ '^[0-9]{1,9} seconds?$' THEN
+		IF fields[1]::integer NOT BETWEEN 1 AND 59 THEN
+			problem := 'an interval must be 1 to 59 seconds';
+		END IF;
+	ELSIF pg_catalog.array_length(fields, 1) IS DISTINCT FROM 5 THEN
+		problem := CASE WHEN pg_catalog.btrim(schedule) = '' THEN 'no fields'
+						WHEN pg_catalog.array_length(fields, 1) = 1 THEN '1 field instead of 5'
+						ELSE format('%s fields instead of 5', pg_catalog.array_length(fields, 1)) END;
+	ELSE
+		<<fields_loop>>
+		FOR i IN 1 .. 5 LOOP
+			field := pg_catalog.lower(fields[i]);
+			names := CASE i WHEN 4 THEN ARRAY['jan', 'feb', 'mar', 'apr', 'may', 'jun',
+											   'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
+							WHEN 5 THEN ARRAY['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']
+							ELSE ARRAY[]::text[] END;
+			items := pg_catalog.string_to_array(field, ',');
+			FOREACH item IN ARRAY items LOOP
+				parts := pg_catalog.regexp_match(item, '^(\*|([0-9]+|[a-z]{3})(-([0-9]+|[a-z]{3}))?)(/([0-9]+))?$');
+				IF parts IS NULL THEN
+					problem := format('the %s field "%s" is not a value, range, list or step', field_names[i], fields[i]);
+					EXIT fields_loop;
+				END IF;
+				IF parts[6] IS NOT NULL AND parts[6]::integer NOT BETWEEN 1 AND highs[i] THEN
+					problem := format('the step in the %s field "%s" is out of range', field_names[i], fields[i]);
+					EXIT fields_loop;
+				END IF;
+				CONTINUE WHEN parts[1] = '*';
+				lo := CASE WHEN parts[2] ~ '^[0-9]+$' THEN pg_catalog.left(parts[2], 9)::integer
+						   ELSE pg_catalog.array_position(names, parts[2]) - 1 + lows[i] END;
+				hi := CASE WHEN parts[4] IS NULL THEN lo
+						   WHEN parts[4] ~ '^[0-9]+$' THEN pg_catalog.left(parts[4], 9)::integer
+						   ELSE pg_catalog.array_position(names, parts[4]) - 1 + lows[i] END;
+				IF lo IS NULL OR hi IS NULL OR lo NOT BETWEEN lows[i] AND highs[i]
+				   OR hi NOT BETWEEN lows[i] AND highs[i] OR lo > hi THEN
+					problem := format('the %s field "%s" is outside %s to %s', field_names[i], fields[i], lows[i], highs[i]);
+					EXIT fields_loop;
+				END IF;
+			END LOOP;
+		END LOOP;
+	END IF;
+	IF problem IS NOT NULL THEN
+		RAISE EXCEPTION 'invalid cron schedule "%": %', schedule, problem
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Give five fields (minute hour day-of-month month day-of-week), e.g. ''0 2 * * *'' for 02:00 every day, or @hourly, @daily, @weekly, @monthly.';
+	END IF;
+
+	-- The view.
+	SELECT c.relkind, c.relispopulated, c.relowner, n.nspname, c.relname INTO rel
+	FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+	WHERE c.oid = view;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'relation with OID % does not exist', view::oid
+			USING ERRCODE = 'undefined_table',
+				  HINT = 'The relation was dropped.';
+	END IF;
+	is_table := EXISTS (SELECT FROM custseg.segment_tables t WHERE t.segment_table = view);
+	IF rel.relkind IS DISTINCT FROM 'm' AND NOT is_table THEN
+		RAISE EXCEPTION '% is not a materialized view', view
+			USING ERRCODE = 'wrong_object_type',
+				  HINT = 'custseg.schedule_refresh refreshes materialized views: create one with custseg.create_segment_view.';
+	END IF;
+	IF NOT pg_catalog.pg_has_role(rel.relowner, 'USAGE') THEN
+		RAISE EXCEPTION 'must be owner of materialized view %', view
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = 'Schedule the refresh as the owner of the view: only the owner may refresh it, and the job runs as the role that scheduled it.';
+	END IF;
+	-- A segment table's refresh never blocks readers: concurrently does not apply.
+	IF refresh_concurrently AND NOT is_table THEN
+		IF NOT rel.relispopulated THEN
+			RAISE EXCEPTION 'materialized view % has not been populated', view
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = format('A concurrent refresh needs a populated view: run REFRESH MATERIALIZED VIEW %s once first.', view);
+		END IF;
+		IF NOT EXISTS (SELECT FROM pg_catalog.pg_index i
+					   WHERE i.indrelid = view AND i.indisunique AND i.indisvalid AND i.indimmediate
+						 AND i.indpred IS NULL AND i.indexprs IS NULL) THEN
+			RAISE EXCEPTION 'materialized view % has no unique index for a concurrent refresh', view
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  HINT = format('Create a unique index on plain columns without WHERE clause, e.g. CREATE UNIQUE INDEX ON %s (customer_id), or pass concurrently => false.', view);
+		END IF;
+	END IF;
+	IF snapshot THEN
+		PERFORM custseg.segment_view_key(view);
+	END IF;
+
+	-- pg_cron, in this database.
+	PERFORM custseg.require_pg_cron();
+
+	view_sql := format('%I.%I', rel.nspname, rel.relname);
+	job_name := 'custseg refresh ' || view_sql;
+	IF is_table THEN
+		command := format('SELECT custseg.refresh_segment_table(%L)', view_sql);
+	ELSE
+		command := format('REFRESH MATERIALIZED VIEW %s%s', CASE WHEN refresh_concurrently THEN 'CONCURRENTLY ' ELSE '' END, view_sql);
+	END IF;
+	IF snapshot THEN
+		command := command || format('; SELECT custseg.snapshot_segments(%L)', view_sql);
+	END IF;
+	BEGIN
+		EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job_id USING job_name, schedule, command;
+	EXCEPTION WHEN invalid_parameter_value THEN
+		GET STACKED DIAGNOSTICS problem = MESSAGE_TEXT;
+		RAISE EXCEPTION 'pg_cron rejected the schedule "%"', schedule
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = problem,
+				  HINT = format('pg_cron %s is installed; interval schedules such as ''30 seconds'' need pg_cron 1.5 or later, five-field schedules work with every version.',
+								(SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pg_cron'));
+	END;
+	RETURN job_id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION custseg.segment_report(view regclass, min_size integer DEFAULT 10)
+RETURNS TABLE (segment text, segments integer, customers bigint, revenue double precision,
+			   customer_share double precision, revenue_share double precision)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	kind "char";
+BEGIN
+	IF view IS NULL OR min_size IS NULL THEN
+		RAISE EXCEPTION '% of custseg.segment_report must not be NULL',
+			CASE WHEN view IS NULL THEN 'view' ELSE 'min_size' END
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass a segment view and the smallest group size that may be shown, e.g. 10.';
+	END IF;
+	IF min_size < 1 THEN
+		RAISE EXCEPTION 'min_size must be at least 1, not %', min_size
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Groups smaller than min_size are suppressed; 10 is a common choice, 1 shows every group.';
+	END IF;
+	SELECT c.relkind INTO kind FROM pg_catalog.pg_class c WHERE c.oid = view;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'relation with OID % does not exist', view::oid
+			USING ERRCODE = 'undefined_table',
+				  HINT = 'The relation was dropped.';
+	END IF;
+	IF kind IS DISTINCT FROM 'm'
+	   AND NOT EXISTS (SELECT FROM custseg.segment_tables t WHERE t.segment_table = view) THEN
+		RAISE EXCEPTION '% is not a materialized view', view
+			USING ERRCODE = 'wrong_object_type',
+				  HINT = 'custseg.segment_report reads a segment view: create one with custseg.create_segment_view.';
+	END IF;
+	PERFORM custseg.orders_column(view, 'segment');
+	PERFORM custseg.orders_column(view, 'revenue');
+	RETURN QUERY EXECUTE format($sql$
+		WITH grouped AS (
+			SELECT v.segment::text AS segment, count(*) AS customers,
+				   sum(v.revenue)::double precision AS revenue
+			FROM %s AS v
+			GROUP BY 1
+		),
+		shown AS (
+			SELECT g.segment, 1 AS segments, g.customers, g.revenue
+			FROM grouped g WHERE g.customers >= $1
+			UNION ALL
+			SELECT NULL, count(*)::integer, sum(g.customers)::bigint, sum(g.revenue)
+			FROM grouped g WHERE g.customers < $1
+			HAVING sum(g.customers) >= $1
+		)
+		SELECT s.segment, s.segments, s.customers, s.revenue,
+			   s.customers::double precision / sum(s.customers) OVER (),
+			   s.revenue / nullif(sum(s.revenue) OVER (), 0)
+		FROM shown s
+		ORDER BY s.segment IS NULL, s.customers DESC, s.segment$sql$, view)
+	USING min_size;
+END
+$$;
+
+-- The days from since to as_of, exactly as custseg.summarize computes
+-- recency_days and age_days (the segment tables' view computes them with
+-- it when read).
+CREATE FUNCTION custseg.summary_days(as_of timestamp, since timestamp)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'summary_days'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- One row per segment table.  Relations by regclass (a dump restores them by
+-- name); the orders relation may be dropped while its segment table stays:
+-- then the refresh reports it.
+CREATE TABLE custseg.segment_tables (
+	segment_table regclass PRIMARY KEY,	-- the view that readers read
+	storage		regclass NOT NULL UNIQUE,	-- the table the refresh writes
+	log			regclass NOT NULL,		-- keys of changed customers
+	orders		regclass NOT NULL,
+	customer_column name NOT NULL,
+	time_column name NOT NULL,
+	time_type	regtype NOT NULL,
+	time_sql	text NOT NULL,			-- expressions over orders o, as in the segment view
+	amount_sql	text NOT NULL,
+	as_of_sql	text NOT NULL,
+	bins		integer,				-- recomputed thresholds; NULL when frozen
+	method		text,
+	-- the last refresh: its as_of in local time, the TimeZone it ran in,
+	-- the thresholds it scored with, and when it ran
+	as_of_local timestamp,
+	time_zone	text,
+	thresholds	custseg.rfm_thresholds,
+	refreshed_at timestamptz
+);
+
+COMMENT ON TABLE custseg.segment_tables IS
+	'Segment tables of custseg.create_segment_table and the state of their last refresh';
+
+-- The registry is part of every segment table: pg_dump keeps every row.
+SELECT pg_catalog.pg_extension_config_dump('custseg.segment_tables', '');
+
+-- Everyone may read (the view of a segment table reads its row with its
+-- owner's privileges; the row holds no customer data); the owner of a
+-- segment table writes its row.
+ALTER TABLE custseg.segment_tables ENABLE ROW LEVEL SECURITY;
+CREATE POLICY segment_tables_read ON custseg.segment_tables FOR SELECT USING (true);
+CREATE POLICY segment_tables_write ON custseg.segment_tables FOR ALL
+	USING (pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
+								   WHERE c.oid = segment_table), 'USAGE'));
+GRANT SELECT, INSERT, UPDATE, DELETE ON custseg.segment_tables TO PUBLIC;
+
+-- The function of the capture triggers (src/capture.c): per statement,
+-- one row of the keys it changed, or of a TRUNCATE, into the log named by
+-- its first argument; the second names the customer column.
+CREATE FUNCTION custseg.segment_table_capture()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'segment_table_capture'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+-- The registry row of a segment table, or 42809 when the relation is not
+-- one (42P01 when it does not exist).
+CREATE FUNCTION custseg.segment_table_row(segment_table regclass)
+RETURNS custseg.segment_tables
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	found_row custseg.segment_tables;
+BEGIN
+	PERFORM custseg.relation_name(segment_table);
+	SELECT * INTO found_row FROM custseg.segment_tables t WHERE t.segment_table = $1;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION '% is not a segment table', $1
+			USING ERRCODE = 'wrong_object_type',
+				  HINT = 'Create one with custseg.create_segment_table; segment views are refreshed with REFRESH MATERIALIZED VIEW.';
+	END IF;
+	RETURN found_row;
+END
+$$;
+
+-- A segment table: the view NAME over NAME_store, kept by
+-- custseg.refresh_segment_table from the keys that the capture triggers
+-- write to NAME_log.  The arguments are those of
+-- custseg.create_segment_view, checked by custseg.segment_definition; the
+-- orders must be a table or partitioned table (triggers capture the
+-- changes) with an index led by the customer column (a refresh reads a
+-- changed customer's orders through it).  Built at once; CREATE TRIGGER
+-- keeps writers of the orders waiting until the creating transaction ends,
+-- so no order is missed between the build and the capture.
+CREATE FUNCTION custseg.create_segment_table(
+	table_name text,
+	orders regclass,
+	customer_column name,
+	time_column name,
+	amount_column name,
+	as_of timestamptz DEFAULT NULL,
+	as_of_unit text DEFAULT NULL,
+	thresholds custseg.rfm_thresholds DEFAULT NULL,
+	bins integer DEFAULT NULL,
+	method text DEFAULT NULL,
+	map text DEFAULT 'rfm',
+	purchase_model record DEFAULT NULL,
+	spend_model custseg.gammagamma DEFAULT NULL,
+	clv_horizon interval DEFAULT '1 year',
+	annual_discount_rate float8 DEFAULT 0.1,
+	margin float8 DEFAULT 1,
+	default_schema name DEFAULT pg_catalog.current_schema())
+RETURNS regclass
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 1
+AS $$
+DECLARE
+	d jsonb;
+	schema_name text;
+	base text;
+	store_name text;
+	log_name text;
+	store_sql text;
+	log_sql text;
+	key_type text;
+	time_type text;
+	candidate text;
+	key_attnum smallint;
+	created regclass;
+	op text;
+BEGIN
+	d := custseg.segment_definition('table', table_name, orders, customer_column, time_column,
+		amount_column, as_of, as_of_unit, thresholds, bins, method, map, purchase_model,
+		spend_model, clv_horizon, annual_discount_rate, margin, default_schema);
+	IF d ->> 'orders_kind' NOT IN ('r', 'p') THEN
+		RAISE EXCEPTION '% is not a table', orders
+			USING ERRCODE = 'wrong_object_type',
+				  HINT = 'A segment table captures changes with triggers on a table or partitioned table; for a view or a foreign table, use custseg.create_segment_view.';
+	END IF;
+	IF customer_column = 'pending' THEN
+		RAISE EXCEPTION 'customer column "%" has the name of a column of the segment table''s storage', customer_column
+			USING ERRCODE = 'duplicate_column',
+				  HINT = 'Rename it in the orders table, or use custseg.create_segment_view over a view that renames it.';
+	END IF;
+	SELECT a.attnum INTO key_attnum FROM pg_catalog.pg_attribute a
+	WHERE a.attrelid = orders AND a.attname = customer_column;
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_index i
+				   WHERE i.indrelid = orders AND i.indkey[0] = key_attnum AND i.indpred IS NULL) THEN
+		RAISE EXCEPTION '% has no index on column "%"', orders, customer_column
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = format('A refresh reads the orders of each changed customer through an index: CREATE INDEX ON %s (%I) first.',
+								orders, customer_column);
+	END IF;
+
+	schema_name := d ->> 'schema';
+	base := d ->> 'name';
+	store_name := base || '_store';
+	log_name := base || '_log';
+	FOREACH candidate IN ARRAY ARRAY[store_name, log_name] LOOP
+		IF pg_catalog.octet_length(candidate) > 63 THEN
+			RAISE EXCEPTION 'table name "%" is too long for its storage name "%"', base, candidate
+				USING ERRCODE = 'name_too_long',
+					  HINT = 'The names of a segment table''s parts add _store and _log to it: keep it within 57 bytes.';
+		END IF;
+		IF EXISTS (SELECT FROM pg_catalog.pg_class c
+				   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+				   WHERE n.nspname = schema_name AND c.relname = candidate) THEN
+			RAISE EXCEPTION 'relation "%.%" already exists', schema_name, candidate
+				USING ERRCODE = 'duplicate_table',
+					  HINT = format('A segment table %s needs the names %s and %s: choose another name.',
+									base, store_name, log_name);
+		END IF;
+	END LOOP;
+	store_sql := format('%I.%I', schema_name, store_name);
+	log_sql := format('%I.%I', schema_name, log_name);
+	key_type := d ->> 'key_type';
+	time_type := d ->> 'time_type';
+
+	-- The storage: the summary fields that do not depend on as_of; pending
+	-- is the earliest order after the as_of of the customer's last
+	-- computation (an order a later as_of takes in).  Room on every page
+	-- for the new version of a row a refresh rewrites (a HOT update).
+	EXECUTE format($sql$
+		CREATE TABLE %s (
+			%I %s PRIMARY KEY,
+			first_order timestamp,
+			last_order timestamp,
+			orders bigint,
+			purchase_days bigint,
+			revenue double precision,
+			avg_order_value double precision,
+			repeat_purchases bigint,
+			active_days double precision,
+			repeat_spend double precision,
+			pending %s
+		) WITH (fillfactor = 90)$sql$, store_sql, customer_column, key_type, time_type);
+	EXECUTE format('CREATE INDEX ON %s (pending) WHERE pending IS NOT NULL', store_sql);
+
+	-- The log: one row per statement that changed orders, with the keys it
+	-- touched, or a TRUNCATE.  Whoever may write to the orders may add to
+	-- it (the triggers run as the writer); nobody else.
+	EXECUTE format('CREATE TABLE %s (keys %s[], truncated boolean NOT NULL DEFAULT false)',
+				   log_sql, key_type);
+	EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', log_sql);
+	EXECUTE format($sql$CREATE POLICY capture ON %s FOR INSERT
+		WITH CHECK (pg_catalog.has_table_privilege(%s::oid, 'INSERT, UPDATE, DELETE, TRUNCATE'))$sql$,
+		log_sql, orders::oid);
+	EXECUTE format('GRANT INSERT ON %s TO PUBLIC', log_sql);
+
+	FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
+		EXECUTE format('CREATE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION custseg.segment_table_capture(%L, %L)',
+			format('custseg_%s_%s', log_sql::regclass::oid, op), op, orders,
+			CASE op WHEN 'insert' THEN 'REFERENCING NEW TABLE AS custseg_new'
+					WHEN 'update' THEN 'REFERENCING OLD TABLE AS custseg_old NEW TABLE AS custseg_new'
+					WHEN 'delete' THEN 'REFERENCING OLD TABLE AS custseg_old'
+					ELSE '' END,
+			log_sql, customer_column);
+	END LOOP;
+
+	-- The view: the segment view's columns, computed from the storage as of
+	-- the last refresh.  The laterals (OFFSET 0: not flattened) compute the
+	-- summary and the scores once per row; a condition on the key still
+	-- reaches the storage's primary key.
+	EXECUTE format($sql$
+		CREATE VIEW %1$I.%2$I AS
+		SELECT st.%3$I, %4$s(k.score).r, (k.score).f, (k.score).m, (k.score).cell,
+			   custseg.segment(k.score, %5$L) AS segment%6$s
+		FROM %7$s AS st
+		CROSS JOIN custseg.segment_tables AS t
+		CROSS JOIN LATERAL (
+			SELECT x.s, custseg.rfm_score(t.thresholds, x.s) AS score
+			FROM (SELECT ROW(st.first_order, st.last_order, st.orders, st.purchase_days,
+							 st.revenue, st.avg_order_value,
+							 custseg.summary_days(t.as_of_local, st.last_order),
+							 st.repeat_purchases, st.active_days,
+							 custseg.summary_days(t.as_of_local, pg_catalog.date_trunc('day', st.first_order)),
+							 st.repeat_spend)::custseg.customer_summary AS s
+				  OFFSET 0) AS x
+			OFFSET 0) AS k
+		WHERE t.storage = %8$L::regclass AND st.orders IS NOT NULL$sql$,
+		schema_name, base, customer_column, d ->> 'fields_sql', map, d ->> 'clv_sql',
+		store_sql, store_sql);
+	created := format('%I.%I', schema_name, base)::regclass;
+
+	INSERT INTO custseg.segment_tables (segment_table, storage, log, orders,
+		customer_column, time_column, time_type, time_sql, amount_sql, as_of_sql, bins, method,
+		thresholds)
+	VALUES (created, store_sql::regclass, log_sql::regclass, orders,
+		customer_column, time_column, time_type::regtype, d ->> 'time_sql', d ->> 'amount_sql',
+		d ->> 'as_of_sql',
+		CASE WHEN thresholds IS NULL THEN (d ->> 'bins')::integer END,
+		CASE WHEN thresholds IS NULL THEN d ->> 'method' END,
+		thresholds);
+
+	EXECUTE format('COMMENT ON VIEW %s IS %L', created,
+		'custseg segment table of ' || (d ->> 'description'));
+	EXECUTE format('COMMENT ON TABLE %s IS %L', store_sql::regclass,
+		format('custseg storage of segment table %s', created));
+	EXECUTE format('COMMENT ON TABLE %s IS %L', log_sql::regclass,
+		format('custseg log of the customers of %s changed since the last refresh of %s', orders, created));
+
+	PERFORM custseg.refresh_segment_table(created);
+	RETURN created;
+END
+$$;
+
+-- Bring a segment table up to date as of now (or its fixed as_of): re-read
+-- the orders of the customers in the log and of those with an order that
+-- the new as_of takes in, or of everyone after a TRUNCATE of the orders, a
+-- change of TimeZone (timestamptz orders), an as_of earlier than the last
+-- one, or when the log names more keys than a quarter of the customers; recompute the thresholds when they are not frozen.  Returns the
+-- number of customers whose orders were read.  One statement of the
+-- caller's transaction: a failure leaves storage and log as they were.
+CREATE FUNCTION custseg.refresh_segment_table(segment_table regclass)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+-- Compiling the refresh's statements would take longer than running them
+-- on the few customers they usually read.
+SET jit = off
+AS $$
+DECLARE
+	t custseg.segment_tables;
+	orders_sql text;
+	as_of_sql text;
+	new_as_of timestamp;
+	full_rebuild boolean;
+	store_columns text := 'first_order, last_order, orders, purchase_days, revenue, avg_order_value, repeat_purchases, active_days, repeat_spend';
+	summary_sql text;
+	read_count bigint;
+BEGIN
+	IF segment_table IS NULL THEN
+		RAISE EXCEPTION 'segment_table of custseg.refresh_segment_table must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass the segment table to refresh.';
+	END IF;
+	t := custseg.segment_table_row(segment_table);
+	IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = segment_table), 'USAGE') THEN
+		RAISE EXCEPTION 'must be owner of segment table %', segment_table
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = 'Only the owner of a segment table refreshes it; the owner may schedule it with custseg.schedule_refresh.';
+	END IF;
+	IF pg_catalog.current_setting('transaction_isolation') <> 'read committed' THEN
+		RAISE EXCEPTION 'custseg.refresh_segment_table needs isolation level read committed, not %',
+			pg_catalog.current_setting('transaction_isolation')
+			USING ERRCODE = 'active_sql_transaction',
+				  HINT = 'A refresh must see the orders committed up to each of its statements: run it in a READ COMMITTED transaction (the default).';
+	END IF;
+	-- One refresh at a time: the registry row is locked until the end of
+	-- the transaction; readers never wait for it.
+	BEGIN
+		PERFORM FROM custseg.segment_tables r WHERE r.segment_table = $1 FOR UPDATE NOWAIT;
+	EXCEPTION WHEN lock_not_available THEN
+		RAISE EXCEPTION 'segment table % is being refreshed by another transaction', segment_table
+			USING ERRCODE = 'lock_not_available',
+				  HINT = 'Wait for that refresh to end: it leaves the table up to date as of its start.';
+	END;
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = t.orders) THEN
+		RAISE EXCEPTION 'the orders of segment table % were dropped', segment_table
+			USING ERRCODE = 'undefined_table',
+				  HINT = 'Drop the segment table with custseg.drop_segment_table and create it again over the new orders.';
+	END IF;
+	orders_sql := custseg.relation_name(t.orders);
+	-- No TRUNCATE of the orders until the refresh ends (it would take the
+	-- lock of every reader of the orders anyway): a TRUNCATE is seen either
+	-- before the refresh or after it, never half-way.
+	EXECUTE format('LOCK TABLE %s IN ACCESS SHARE MODE', orders_sql);
+
+	as_of_sql := t.as_of_sql;
+	EXECUTE format('SELECT (%s)::timestamp', as_of_sql) INTO new_as_of;
+	EXECUTE format('SELECT EXISTS (SELECT FROM %s l WHERE l.truncated)', t.log) INTO full_rebuild;
+	full_rebuild := full_rebuild OR t.as_of_local IS NULL OR new_as_of < t.as_of_local
+		OR (t.time_type = 'timestamptz'::regtype
+			AND t.time_zone IS DISTINCT FROM pg_catalog.current_setting('TimeZone'));
+	-- When the log names more keys than a quarter of the customers (a large
+	-- COPY, say), one pass over all orders is faster than a lookup per
+	-- customer; the result is the same.
+	IF NOT full_rebuild THEN
+		EXECUTE format('SELECT coalesce(pg_catalog.sum(pg_catalog.cardinality(l.keys)), 0) > %s FROM %s l',
+					   greatest((SELECT c.reltuples FROM pg_catalog.pg_class c WHERE c.oid = t.storage), 0)::bigint / 4 + 1000,
+					   t.log)
+		INTO full_rebuild;
+	END IF;
+
+	summary_sql := format('custseg.summarize(%s, %s, %s) AS s, pg_catalog.min(o.%I) FILTER (WHERE o.%I > %s) AS pending',
+						  t.time_sql, t.amount_sql, as_of_sql, t.time_column, t.time_column, as_of_sql);
+	IF full_rebuild THEN
+		-- The log first: every change it held is in the orders read next.
+		EXECUTE format('DELETE FROM %s', t.log);
+		EXECUTE format('DELETE FROM %s', t.storage);
+		EXECUTE format($sql$
+			INSERT INTO %1$s (%2$I, %3$s, pending)
+			SELECT f.%2$I, (f.s).first_order, (f.s).last_order, (f.s).orders, (f.s).purchase_days,
+				   (f.s).revenue, (f.s).avg_order_value, (f.s).repeat_purchases, (f.s).active_days,
+				   (f.s).repeat_spend, f.pending
+			FROM (SELECT o.%2$I, %4$s FROM %5$s AS o WHERE o.%2$I IS NOT NULL GROUP BY o.%2$I) AS f
+			WHERE (f.s).orders IS NOT NULL OR f.pending IS NOT NULL$sql$,
+			t.storage, t.customer_column, store_columns, summary_sql, orders_sql);
+		GET DIAGNOSTICS read_count = ROW_COUNT;
+	ELSE
+		-- One statement, one snapshot: the log rows it deletes are those of
+		-- committed changes, whose orders it reads; rows of transactions
+		-- that commit later stay for the next refresh.
+		EXECUTE format($sql$
+			WITH consumed AS (
+				DELETE FROM %1$s l WHERE NOT l.truncated RETURNING l.keys
+			), changed AS (
+				SELECT k.key FROM consumed c CROSS JOIN LATERAL pg_catalog.unnest(c.keys) AS k(key)
+				UNION
+				SELECT st.%3$I FROM %2$s st WHERE st.pending <= %4$s
+			), fresh AS (
+				SELECT c.key, f.s, f.pending
+				FROM changed c
+				CROSS JOIN LATERAL (SELECT %5$s FROM %6$s AS o WHERE o.%3$I = c.key) AS f
+			), removed AS (
+				DELETE FROM %2$s st USING fresh f
+				WHERE st.%3$I = f.key AND (f.s).orders IS NULL AND f.pending IS NULL
+				RETURNING 1
+			), written AS (
+				INSERT INTO %2$s AS st (%3$I, %7$s, pending)
+				SELECT f.key, (f.s).first_order, (f.s).last_order, (f.s).orders, (f.s).purchase_days,
+					   (f.s).revenue, (f.s).avg_order_value, (f.s).repeat_purchases, (f.s).active_days,
+					   (f.s).repeat_spend, f.pending
+				FROM fresh f
+				WHERE (f.s).orders IS NOT NULL OR f.pending IS NOT NULL
+				ON CONFLICT (%3$I) DO UPDATE SET
+					first_order = excluded.first_order, last_order = excluded.last_order,
+					orders = excluded.orders, purchase_days = excluded.purchase_days,
+					revenue = excluded.revenue, avg_order_value = excluded.avg_order_value,
+					repeat_purchases = excluded.repeat_purchases, active_days = excluded.active_days,
+					repeat_spend = excluded.repeat_spend, pending = excluded.pending
+				RETURNING 1
+			)
+			SELECT pg_catalog.count(*) FROM fresh$sql$,
+			t.log, t.storage, t.customer_column, as_of_sql, summary_sql, orders_sql, store_columns)
+		INTO read_count;
+	END IF;
+
+	-- Recomputed thresholds: from every customer as of the new as_of, as
+	-- the segment view's window function computes them.
+	IF t.bins IS NOT NULL THEN
+		EXECUTE format($sql$
+			SELECT custseg.rfm_thresholds(custseg.summary_days($1, st.last_order),
+										  st.orders::double precision, st.revenue, $2, $3)
+			FROM %s st WHERE st.orders IS NOT NULL$sql$, t.storage)
+		INTO t.thresholds USING new_as_of, t.bins, t.method;
+	END IF;
+	UPDATE custseg.segment_tables r
+	SET as_of_local = new_as_of, time_zone = pg_catalog.current_setting('TimeZone'),
+		thresholds = t.thresholds, refreshed_at = pg_catalog.now()
+	WHERE r.segment_table = $1;
+	RETURN read_count;
+END
+$$;
+
+-- Drop a segment table: its view, storage, log, the capture triggers on
+-- the orders, and its registry row.  Its segment history stays
+-- (prune it first with custseg.prune_segment_history to remove it).
+CREATE FUNCTION custseg.drop_segment_table(segment_table regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	t custseg.segment_tables;
+	trig record;
+BEGIN
+	IF segment_table IS NULL THEN
+		RAISE EXCEPTION 'segment_table of custseg.drop_segment_table must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass the segment table to drop.';
+	END IF;
+	t := custseg.segment_table_row(segment_table);
+	IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = segment_table), 'USAGE') THEN
+		RAISE EXCEPTION 'must be owner of segment table %', segment_table
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = 'Only the owner of a segment table drops it.';
+	END IF;
+	FOR trig IN SELECT g.tgname, g.tgrelid::regclass AS rel FROM pg_catalog.pg_trigger g
+				WHERE g.tgfoid = 'custseg.segment_table_capture()'::pg_catalog.regprocedure
+				  AND g.tgnargs = 2
+				  AND pg_catalog.to_regclass(pg_catalog.split_part(pg_catalog.encode(g.tgargs, 'escape'), '\000', 1)) = t.log LOOP
+		EXECUTE format('DROP TRIGGER %I ON %s', trig.tgname, trig.rel);
+	END LOOP;
+	DELETE FROM custseg.segment_tables r WHERE r.segment_table = $1;
+	EXECUTE format('DROP VIEW %s', segment_table);
+	EXECUTE format('DROP TABLE %s, %s', t.log, t.storage);
+END
+$$;
+
+-- End of segment tables.
+
+-- ----------------------------------------------------------------
+-- CLV models you can trust (issue 11): the model types record the unit of
+-- their times, the penalty and start values of the fit and its observed
+-- information (models stored by 0.1.0 read them as NULL: days, no
+-- information); fits with a unit, a penalty and start values; one C
+-- function per prediction signature, predictions from a customer_summary,
+-- with a numeric x or a text horizon; model_summary and log_likelihood.
+-- ----------------------------------------------------------------
+ALTER TYPE custseg.bgnbd ADD ATTRIBUTE unit interval, ADD ATTRIBUTE penalty float8,
+	ADD ATTRIBUTE start_values float8[], ADD ATTRIBUTE information float8[];
+ALTER TYPE custseg.mbgnbd ADD ATTRIBUTE unit interval, ADD ATTRIBUTE penalty float8,
+	ADD ATTRIBUTE start_values float8[], ADD ATTRIBUTE information float8[];
+ALTER TYPE custseg.paretonbd ADD ATTRIBUTE unit interval, ADD ATTRIBUTE penalty float8,
+	ADD ATTRIBUTE start_values float8[], ADD ATTRIBUTE information float8[];
+ALTER TYPE custseg.bgbb ADD ATTRIBUTE penalty float8,
+	ADD ATTRIBUTE start_values float8[], ADD ATTRIBUTE information float8[];
+ALTER TYPE custseg.gammagamma ADD ATTRIBUTE penalty float8,
+	ADD ATTRIBUTE start_values float8[], ADD ATTRIBUTE information float8[];
+
+-- The rest is sql/parts/predict.sql as it stands (CREATE OR REPLACE gives
+-- the predictions of 0.1.0 their own C function per signature).
+-- CLV models, 0.2.0: fits with a unit, a penalty and start values; the
+-- predictions of the continuous-time families (one C function per SQL
+-- signature); model_summary, log_likelihood and parameter_draws.  src/fit_state.c,
+-- src/fit_model.c, src/bgnbd.c, src/paretonbd.c, src/bgbb.c,
+-- src/gammagamma.c; docs/fit.md.  (Also run by the upgrade script from
+-- 0.1.0, hence CREATE OR REPLACE for the functions 0.1.0 had.)
+
+-- Transition functions of the fits with settings (NULL: the default).
+CREATE FUNCTION custseg.fit_xtt_accum(state custseg.fit_state, x bigint,
+	t_x float8, t float8, unit interval)
+RETURNS custseg.fit_state
+AS 'MODULE_PATHNAME', 'fit_xtt_unit_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION custseg.fit_xtt_accum(state custseg.fit_state, x bigint,
+	t_x float8, t float8, unit interval, penalty float8, start_values float8[])
+RETURNS custseg.fit_state
+AS 'MODULE_PATHNAME', 'fit_xtt_settings_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION custseg.fit_xtt_accum(state custseg.fit_state,
+	summary custseg.customer_summary, penalty float8, start_values float8[])
+RETURNS custseg.fit_state
+AS 'MODULE_PATHNAME', 'fit_xtt_summary_settings_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION custseg.fit_bgbb_accum(state custseg.fit_state, x bigint,
+	t_x bigint, n bigint, weight bigint, penalty float8, start_values float8[])
+RETURNS custseg.fit_state
+AS 'MODULE_PATHNAME', 'fit_bgbb_settings_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION custseg.fit_spend_accum(state custseg.fit_state, x bigint,
+	mean_spend float8, penalty float8, start_values float8[])
+RETURNS custseg.fit_state
+AS 'MODULE_PATHNAME', 'fit_spend_settings_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION custseg.fit_spend_accum(state custseg.fit_state,
+	summary custseg.customer_summary, penalty float8, start_values float8[])
+RETURNS custseg.fit_state
+AS 'MODULE_PATHNAME', 'fit_spend_summary_settings_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+-- A horizon written as text ('1 year'): what an untyped literal horizon
+-- resolves to.  A bare number is an error.
+CREATE FUNCTION custseg.horizon(horizon text)
+RETURNS interval
+AS 'MODULE_PATHNAME', 'fit_horizon_text' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+-- The fit aggregates with settings.
+DO $$
+DECLARE
+	model text;
+	args text;
+BEGIN
+	FOREACH model IN ARRAY ARRAY['bgnbd', 'mbgnbd', 'paretonbd'] LOOP
+		FOREACH args IN ARRAY ARRAY[
+			'x bigint, t_x float8, t float8, unit interval',
+			'x bigint, t_x float8, t float8, unit interval, penalty float8, start_values float8[]',
+			'summary custseg.customer_summary, penalty float8, start_values float8[]'] LOOP
+			EXECUTE format($sql$
+				CREATE AGGREGATE custseg.%1$s_fit(%2$s) (
+					SFUNC = custseg.fit_xtt_accum,
+					STYPE = custseg.fit_state,
+					FINALFUNC = custseg.%1$s_final,
+					COMBINEFUNC = custseg.fit_combine,
+					PARALLEL = SAFE
+				)$sql$,
+				model, args);
+		END LOOP;
+	END LOOP;
+END
+$$;
+
+CREATE AGGREGATE custseg.bgbb_fit(x bigint, t_x bigint, n bigint, weight bigint,
+	penalty float8, start_values float8[]) (
+	SFUNC = custseg.fit_bgbb_accum,
+	STYPE = custseg.fit_state,
+	FINALFUNC = custseg.bgbb_final,
+	COMBINEFUNC = custseg.fit_combine,
+	PARALLEL = SAFE
+);
+
+CREATE AGGREGATE custseg.gammagamma_fit(x bigint, mean_spend float8,
+	penalty float8, start_values float8[]) (
+	SFUNC = custseg.fit_spend_accum,
+	STYPE = custseg.fit_state,
+	FINALFUNC = custseg.gammagamma_final,
+	COMBINEFUNC = custseg.fit_combine,
+	PARALLEL = SAFE
+);
+
+CREATE AGGREGATE custseg.gammagamma_fit(summary custseg.customer_summary,
+	penalty float8, start_values float8[]) (
+	SFUNC = custseg.fit_spend_accum,
+	STYPE = custseg.fit_state,
+	FINALFUNC = custseg.gammagamma_final,
+	COMBINEFUNC = custseg.fit_combine,
+	PARALLEL = SAFE
+);
+
+-- Predictions of BG/NBD, MBG/NBD and Pareto/NBD.  The customer is
+-- (x bigint, t_x, t), (x float8, t_x, t) (a whole number: numeric and
+-- integer x resolve to it) or a custseg.customer_summary; the horizon a
+-- float8 in the model's unit, an interval, or text (custseg.horizon).
+DO $$
+DECLARE
+	model text;
+	cust text[];
+	h text[];
+	customers text[] := ARRAY[
+		-- signature, C suffix, call arguments
+		ARRAY['x bigint, t_x float8, t float8', '', 'x, t_x, t'],
+		ARRAY['x float8, t_x float8, t float8', '_xf', 'x, t_x, t'],
+		ARRAY['summary custseg.customer_summary', '_summary', 'summary']];
+	horizons text[] := ARRAY[ARRAY['float8', 'number'], ARRAY['interval', 'interval']];
+	spend text;
+BEGIN
+	FOREACH model IN ARRAY ARRAY['bgnbd', 'mbgnbd', 'paretonbd'] LOOP
+		FOREACH cust SLICE 1 IN ARRAY customers LOOP
+			spend := CASE WHEN cust[2] = '_summary' THEN '' ELSE 'mean_spend float8, ' END;
+			FOREACH h SLICE 1 IN ARRAY horizons LOOP
+				EXECUTE format($sql$
+					CREATE OR REPLACE FUNCTION custseg.expected_purchases(model custseg.%1$s,
+						horizon %2$s, %3$s)
+					RETURNS float8
+					AS 'MODULE_PATHNAME', '%1$s_expected_purchases%4$s_%5$s'
+					LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE$sql$,
+					model, h[1], cust[1], cust[2], h[2]);
+				EXECUTE format($sql$
+					CREATE OR REPLACE FUNCTION custseg.clv(model custseg.%1$s,
+						gg custseg.gammagamma, %3$s, %6$shorizon %2$s,
+						annual_discount_rate float8, margin float8 DEFAULT 1)
+					RETURNS float8
+					AS 'MODULE_PATHNAME', '%1$s_clv%4$s_%5$s'
+					LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE$sql$,
+					model, h[1], cust[1], cust[2], h[2], spend);
+			END LOOP;
+			EXECUTE format($sql$
+				CREATE OR REPLACE FUNCTION custseg.expected_purchases(model custseg.%1$s,
+					horizon text, %2$s)
+				RETURNS float8
+				LANGUAGE sql STABLE STRICT PARALLEL SAFE
+				AS 'SELECT custseg.expected_purchases(model, custseg.horizon(horizon), %3$s)'$sql$,
+				model, cust[1], cust[3]);
+			EXECUTE format($sql$
+				CREATE OR REPLACE FUNCTION custseg.clv(model custseg.%1$s,
+					gg custseg.gammagamma, %2$s, %4$shorizon text,
+					annual_discount_rate float8, margin float8 DEFAULT 1)
+				RETURNS float8
+				LANGUAGE sql STABLE STRICT PARALLEL SAFE
+				AS 'SELECT custseg.clv(model, gg, %3$s, %5$scustseg.horizon(horizon), annual_discount_rate, margin)'$sql$,
+				model, cust[1], cust[3], spend,
+				CASE WHEN spend = '' THEN '' ELSE 'mean_spend, ' END);
+			EXECUTE format($sql$
+				CREATE OR REPLACE FUNCTION custseg.p_alive(model custseg.%1$s, %2$s)
+				RETURNS float8
+				AS 'MODULE_PATHNAME', '%1$s_p_alive%3$s'
+				LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE$sql$,
+				model, cust[1], cust[2]);
+		END LOOP;
+		FOREACH h SLICE 1 IN ARRAY horizons LOOP
+			EXECUTE format($sql$
+				CREATE OR REPLACE FUNCTION custseg.expected_purchases(model custseg.%1$s,
+					horizon %2$s)
+				RETURNS float8
+				AS 'MODULE_PATHNAME', '%1$s_expected_purchases_new_%3$s'
+				LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE$sql$,
+				model, h[1], h[2]);
+			EXECUTE format($sql$
+				CREATE OR REPLACE FUNCTION custseg.purchase_probability(model custseg.%1$s,
+					n bigint, horizon %2$s)
+				RETURNS float8
+				AS 'MODULE_PATHNAME', '%1$s_purchase_probability_%3$s'
+				LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE$sql$,
+				model, h[1], h[2]);
+		END LOOP;
+		EXECUTE format($sql$
+			CREATE OR REPLACE FUNCTION custseg.expected_purchases(model custseg.%1$s,
+				horizon text)
+			RETURNS float8
+			LANGUAGE sql STABLE STRICT PARALLEL SAFE
+			AS 'SELECT custseg.expected_purchases(model, custseg.horizon(horizon))'$sql$,
+			model);
+		EXECUTE format($sql$
+			CREATE OR REPLACE FUNCTION custseg.purchase_probability(model custseg.%1$s,
+				n bigint, horizon text)
+			RETURNS float8
+			LANGUAGE sql STABLE STRICT PARALLEL SAFE
+			AS 'SELECT custseg.purchase_probability(model, n, custseg.horizon(horizon))'$sql$,
+			model);
+		EXECUTE format($sql$
+			CREATE FUNCTION custseg.log_likelihood(model custseg.%1$s,
+				x bigint, t_x float8, t float8)
+			RETURNS float8
+			AS 'MODULE_PATHNAME', '%1$s_log_likelihood'
+			LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE$sql$,
+			model);
+	END LOOP;
+
+	-- Every family: its parameters with standard errors and intervals.
+	FOREACH model IN ARRAY ARRAY['bgnbd', 'mbgnbd', 'paretonbd', 'bgbb', 'gammagamma'] LOOP
+		EXECUTE format($sql$
+			CREATE FUNCTION custseg.model_summary(model custseg.%1$s)
+			RETURNS TABLE (parameter text, estimate float8, std_error float8,
+				lower float8, upper float8, per_day float8, per_week float8,
+				log_likelihood float8, aic float8, bic float8,
+				customers bigint, converged boolean)
+			AS 'MODULE_PATHNAME', '%1$s_model_summary'
+			LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 4$sql$,
+			model);
+		-- Draws from the asymptotic normal of the log-parameters, for
+		-- prediction intervals.
+		EXECUTE format($sql$
+			CREATE FUNCTION custseg.parameter_draws(model custseg.%1$s,
+				draws integer DEFAULT 200, seed bigint DEFAULT 1)
+			RETURNS SETOF custseg.%1$s
+			AS 'MODULE_PATHNAME', '%1$s_parameter_draws'
+			LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 200$sql$,
+			model);
+	END LOOP;
+END
+$$;
+
+-- The holdout check as functions (issue 11): sql/parts/clv_check.sql as it
+-- stands.
+-- The calibration/holdout check of a CLV model, as functions: per
+-- calibration repeat-purchase count, the calibration distribution of
+-- repeat purchases, and weekly tracking of cumulative repeat purchases.
+-- docs/clv_check.md.  (Also run by the upgrade script from 0.1.0.)
+
+-- The arguments every check shares, checked; the query of the calibration
+-- customers: one row per customer whose first purchase day is at most
+-- calibration_end, with s (custseg.summarize as of calibration_end, on
+-- local calendar days), actual (distinct purchase days in the holdout,
+-- calibration_end < day <= holdout_end, amount >= 0) and actual_revenue
+-- (every amount of the holdout), for $1 = calibration_end, $2 =
+-- holdout_end.
+CREATE FUNCTION custseg.holdout_customers_sql(orders regclass, customer_column name,
+	time_column name, amount_column name, calibration_end date, holdout_end date,
+	model text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF orders IS NULL OR customer_column IS NULL OR time_column IS NULL OR
+	   amount_column IS NULL OR calibration_end IS NULL OR holdout_end IS NULL OR model IS NULL THEN
+		RAISE EXCEPTION 'the arguments of a holdout check must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Name the orders relation, its customer, time and amount columns, the two period ends and the model.';
+	END IF;
+	IF calibration_end >= holdout_end THEN
+		RAISE EXCEPTION 'calibration_end must be before holdout_end, not % and %', calibration_end, holdout_end
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'The model is fitted on the orders up to calibration_end and checked on those after it, up to holdout_end.';
+	END IF;
+	IF model NOT IN ('bgnbd', 'mbgnbd', 'paretonbd') THEN
+		RAISE EXCEPTION 'unknown model "%"', model
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'The model is ''bgnbd'', ''mbgnbd'' or ''paretonbd''.';
+	END IF;
+	IF custseg.orders_column(orders, time_column) NOT IN
+	   ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype) THEN
+		RAISE EXCEPTION 'column "%" of relation % must be a date, timestamp or timestamptz', time_column, orders
+			USING ERRCODE = 'datatype_mismatch',
+				  HINT = 'The time column holds when each order was placed.';
+	END IF;
+	PERFORM custseg.orders_column(orders, customer_column);
+	PERFORM custseg.orders_column(orders, amount_column);
+	RETURN format($sql$
+		SELECT o.%1$I AS customer,
+			   custseg.summarize(o.%2$I::date, o.%3$I, $1) FILTER (WHERE o.%2$I::date <= $1) AS s,
+			   count(DISTINCT o.%2$I::date) FILTER (WHERE o.%2$I::date > $1 AND o.%2$I::date <= $2
+													 AND o.%3$I >= 0) AS actual,
+			   coalesce(sum(o.%3$I) FILTER (WHERE o.%2$I::date > $1 AND o.%2$I::date <= $2), 0)::float8
+				 AS actual_revenue
+		FROM %4$s AS o
+		WHERE o.%1$I IS NOT NULL AND o.%2$I IS NOT NULL AND o.%3$I IS NOT NULL
+		GROUP BY 1
+		HAVING min(o.%2$I::date) FILTER (WHERE o.%3$I >= 0) <= $1$sql$,
+		customer_column, time_column, amount_column, orders);
+END
+$$;
+
+-- Per calibration repeat-purchase count (0 .. 6, 7+): customers, actual and
+-- predicted holdout purchases and revenue per customer.  Sums are taken in
+-- numeric (of the float8 values, rounded to 15 digits): they do not depend
+-- on the order of the rows.
+CREATE FUNCTION custseg.holdout_check(orders regclass, customer_column name,
+	time_column name, amount_column name, calibration_end date, holdout_end date,
+	model text DEFAULT 'bgnbd', spend_model boolean DEFAULT true)
+RETURNS TABLE (repeat_purchases text, customers bigint, actual_purchases float8,
+	predicted_purchases float8, actual_revenue float8, predicted_revenue float8)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	customers_sql text := custseg.holdout_customers_sql(orders, customer_column, time_column,
+		amount_column, calibration_end, holdout_end, model);
+BEGIN
+	IF spend_model IS NULL THEN
+		RAISE EXCEPTION 'spend_model must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Pass true to predict revenue with a Gamma-Gamma model, false for purchases only.';
+	END IF;
+	RETURN QUERY EXECUTE format($sql$
+		WITH c AS (%1$s),
+		m AS (SELECT custseg.%2$I(c.s) AS m FROM c),
+		g AS (SELECT custseg.gammagamma_fit(c.s) FILTER (WHERE $4) AS g FROM c)
+		SELECT CASE WHEN least((c.s).repeat_purchases, 7) = 7 THEN '7+'
+					ELSE least((c.s).repeat_purchases, 7)::text END,
+			   count(*),
+			   avg(c.actual)::float8,
+			   avg(custseg.expected_purchases(m.m, $3, c.s)::numeric)::float8,
+			   CASE WHEN $4 THEN avg(c.actual_revenue::numeric)::float8 END,
+			   avg(custseg.clv(m.m, g.g, c.s, $3, 0, 1)::numeric)::float8
+		FROM c, m, g
+		WHERE (c.s).repeat_purchases IS NOT NULL
+		GROUP BY least((c.s).repeat_purchases, 7)
+		ORDER BY least((c.s).repeat_purchases, 7)$sql$, customers_sql, model || '_fit')
+	USING calibration_end, holdout_end, (holdout_end - calibration_end)::float8, spend_model;
+END
+$$;
+
+-- The calibration distribution of repeat purchases (0 .. 6, 7+): customers
+-- who made them, and the number the model expects, sum over customers of
+-- P(X(T) = k) with T the customer's age at calibration_end.
+CREATE FUNCTION custseg.holdout_period_transactions(orders regclass, customer_column name,
+	time_column name, amount_column name, calibration_end date, holdout_end date,
+	model text DEFAULT 'bgnbd')
+RETURNS TABLE (repeat_purchases text, customers bigint, expected_customers float8)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	customers_sql text := custseg.holdout_customers_sql(orders, customer_column, time_column,
+		amount_column, calibration_end, holdout_end, model);
+BEGIN
+	RETURN QUERY EXECUTE format($sql$
+		WITH c AS (%1$s),
+		m AS (SELECT custseg.%2$I(c.s) AS m FROM c),
+		ages AS (SELECT (c.s).age_days AS t, count(*) AS n FROM c
+				 WHERE (c.s).repeat_purchases IS NOT NULL GROUP BY 1),
+		expected AS (SELECT k, sum(ages.n * custseg.purchase_probability(m.m, k, ages.t)::numeric) AS e
+					 FROM ages, m, generate_series(0, 6) AS k GROUP BY k),
+		actual AS (SELECT least((c.s).repeat_purchases, 7) AS k, count(*) AS n FROM c
+				   WHERE (c.s).repeat_purchases IS NOT NULL GROUP BY 1),
+		total AS (SELECT sum(ages.n) AS n FROM ages)
+		SELECT CASE WHEN k.k = 7 THEN '7+' ELSE k.k::text END,
+			   coalesce(actual.n, 0),
+			   CASE WHEN k.k = 7 THEN total.n - (SELECT sum(e) FROM expected)
+					ELSE expected.e END::float8
+		FROM generate_series(0, 7) AS k(k)
+			 CROSS JOIN total
+			 LEFT JOIN expected ON expected.k = k.k
+			 LEFT JOIN actual ON actual.k = k.k
+		WHERE total.n > 0
+		ORDER BY k.k$sql$, customers_sql, model || '_fit')
+	USING calibration_end, holdout_end;
+END
+$$;
+
+-- Weekly tracking: cumulative repeat purchases of the calibration
+-- customers at the end of each week from the first purchase day to
+-- holdout_end, actual and expected (sum over customers of the expected
+-- purchases of a new customer in the days since their first purchase).
+CREATE FUNCTION custseg.holdout_tracking(orders regclass, customer_column name,
+	time_column name, amount_column name, calibration_end date, holdout_end date,
+	model text DEFAULT 'bgnbd')
+RETURNS TABLE (week integer, week_end date, actual_cumulative bigint,
+	expected_cumulative float8, holdout boolean)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	customers_sql text := custseg.holdout_customers_sql(orders, customer_column, time_column,
+		amount_column, calibration_end, holdout_end, model);
+BEGIN
+	RETURN QUERY EXECUTE format($sql$
+		WITH c AS (%1$s),
+		m AS (SELECT custseg.%2$I(c.s) AS m FROM c),
+		first_days AS (SELECT c.customer, (c.s).first_order::date AS f FROM c
+					   WHERE (c.s).repeat_purchases IS NOT NULL),
+		cohorts AS (SELECT f, count(*) AS n FROM first_days GROUP BY f),
+		repeat_days AS (
+			SELECT o.day, count(*) AS n
+			FROM (SELECT DISTINCT o.%3$I AS customer, o.%4$I::date AS day
+				  FROM %6$s AS o
+				  WHERE o.%5$I >= 0 AND o.%4$I::date <= $2) o
+				 JOIN first_days ON first_days.customer = o.customer AND o.day > first_days.f
+			GROUP BY o.day),
+		weeks AS (
+			SELECT w::integer AS week, least((SELECT min(f) FROM cohorts) + 7 * w, $2) AS week_end
+			FROM generate_series(1, ceil(($2 - (SELECT min(f) FROM cohorts)) / 7.0)::integer) AS w)
+		SELECT weeks.week, weeks.week_end,
+			   (SELECT coalesce(sum(r.n), 0)::bigint FROM repeat_days r WHERE r.day <= weeks.week_end),
+			   (SELECT sum(cohorts.n * custseg.expected_purchases(m.m, greatest(weeks.week_end - cohorts.f, 0)::float8)::numeric)::float8
+				FROM cohorts, m),
+			   weeks.week_end > $1
+		FROM weeks
+		ORDER BY weeks.week$sql$, customers_sql, model || '_fit',
+		customer_column, time_column, amount_column, orders)
+	USING calibration_end, holdout_end;
+END
+$$;
+
+-- ----------------------------------------------------------------
+-- Functions that several of the sections above define: their final
+-- definitions, as sql/parts has them.
+-- ----------------------------------------------------------------
+CREATE OR REPLACE FUNCTION custseg.create_segment_view(
+	view_name text,
+	orders regclass,
+	customer_column name,
+	time_column name,
+	amount_column name,
+	as_of timestamptz DEFAULT NULL,
+	as_of_unit text DEFAULT NULL,
+	thresholds custseg.rfm_thresholds DEFAULT NULL,
+	bins integer DEFAULT NULL,
+	method text DEFAULT NULL,
+	map text DEFAULT 'rfm',
+	purchase_model record DEFAULT NULL,
+	spend_model custseg.gammagamma DEFAULT NULL,
+	clv_horizon interval DEFAULT '1 year',
+	annual_discount_rate float8 DEFAULT 0.1,
+	margin float8 DEFAULT 1,
+	default_schema name DEFAULT pg_catalog.current_schema())
+RETURNS regclass
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+-- Floats written into the view's query (models, rate, margin) read back
+-- exactly, whatever the caller's setting.
+SET extra_float_digits = 1
+AS $$
+DECLARE
+	d jsonb;
+	score_sql text;
+	distributed boolean := false;
+	created regclass;
+BEGIN
+	d := custseg.segment_definition('view', view_name, orders, customer_column, time_column,
+		amount_column, as_of, as_of_unit, thresholds, bins, method, map, purchase_model,
+		spend_model, clv_horizon, annual_discount_rate, margin, default_schema);
+	IF thresholds IS NOT NULL THEN
+		score_sql := format('custseg.rfm_score(%L::custseg.rfm_thresholds, c.s)', thresholds);
+	ELSE
+		score_sql := format('custseg.rfm_score(c.s, %s, %L) OVER ()', d ->> 'bins', d ->> 'method');
+		-- On a table distributed by Citus, the window would ship every
+		-- summary to the coordinator: score against the thresholds of a
+		-- subquery instead, whose aggregate runs on the workers (the same
+		-- scores, docs/rfm.md; docs/citus.md).
+		IF EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
+			EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition
+									WHERE logicalrelid = $1 AND partmethod OPERATOR(pg_catalog.<>) ''n'')'
+				INTO distributed USING orders;
+		END IF;
+		IF distributed THEN
+			score_sql := format($sql$custseg.rfm_score((
+				SELECT custseg.rfm_thresholds(t.s, %s, %L)
+				FROM (SELECT custseg.summarize(%s, %s, %s) AS s
+					  FROM %s AS o WHERE o.%I IS NOT NULL GROUP BY o.%I) AS t), c.s)$sql$,
+				d ->> 'bins', d ->> 'method', d ->> 'time_sql', d ->> 'amount_sql', d ->> 'as_of_sql',
+				d ->> 'orders', customer_column, customer_column);
+		END IF;
+	END IF;
+	EXECUTE format($sql$
+		CREATE MATERIALIZED VIEW %I.%I AS
+		SELECT k.%I, %s(k.score).r, (k.score).f, (k.score).m, (k.score).cell,
+			   custseg.segment(k.score, %L) AS segment%s
+		FROM (SELECT c.%I, c.s, %s AS score
+			  FROM (SELECT o.%I, custseg.summarize(%s, %s, %s) AS s
+					FROM %s AS o
+					WHERE o.%I IS NOT NULL
+					GROUP BY o.%I) AS c
+			  WHERE (c.s).orders IS NOT NULL) AS k$sql$,
+		d ->> 'schema', d ->> 'name', customer_column, d ->> 'fields_sql', map, d ->> 'clv_sql',
+		customer_column, score_sql,
+		customer_column, d ->> 'time_sql', d ->> 'amount_sql', d ->> 'as_of_sql',
+		d ->> 'orders', customer_column, customer_column);
+	created := format('%I.%I', d ->> 'schema', d ->> 'name')::regclass;
+	EXECUTE format('CREATE UNIQUE INDEX ON %s (%I)', created, customer_column);
+	EXECUTE format('COMMENT ON MATERIALIZED VIEW %s IS %L', created,
+		'custseg segment view of ' || (d ->> 'description'));
+	RETURN created;
+END
+$$;
+

@@ -286,8 +286,8 @@ bgbb_final(PG_FUNCTION_ARGS)
 		bgbb_check_opportunities((int64) cells.cells[c].k3);
 
 	/* Start at alpha = beta = gamma = delta = 1: uniform p and theta. */
-	fit_minimize(BGBB_NPARAMS, theta, bgbb_objective, &cells,
-				 BGBB_MAX_ITERATIONS, &result);
+	fit_estimate(BGBB_NPARAMS, theta, bgbb_objective, &cells,
+				 BGBB_MAX_ITERATIONS, &cells.settings, cells.customers, &result);
 
 	/*
 	 * Without a purchase, or with a single history shared by everyone, the
@@ -300,7 +300,8 @@ bgbb_final(PG_FUNCTION_ARGS)
 		params[k] = exp(theta[k]);
 
 	PG_RETURN_DATUM(fit_model_datum(fcinfo, "BG/BB", BGBB_NPARAMS, params,
-									-result.value, cells.customers, &result));
+									-result.value, cells.customers, &result,
+									&cells.settings));
 }
 
 /*
@@ -625,4 +626,23 @@ bgbb_clv(PG_FUNCTION_ARGS)
 	purchases = bgbb_buy_alive(params, x, t_x, n)
 		* bgbb_discounted_survival_sum(params[2], params[3] + n, horizon, rate);
 	PG_RETURN_FLOAT8(fit_check_result(margin * spend * purchases, "the CLV"));
+}
+
+/* custseg.model_summary(bgbb) */
+PG_FUNCTION_INFO_V1(bgbb_model_summary);
+Datum
+bgbb_model_summary(PG_FUNCTION_ARGS)
+{
+	fit_model_summary(fcinfo, "custseg.bgbb", "BG/BB", BGBB_NPARAMS,
+					  bgbb_param_names, NULL);
+	return (Datum) 0;
+}
+
+/* custseg.parameter_draws(bgbb, draws, seed) */
+PG_FUNCTION_INFO_V1(bgbb_parameter_draws);
+Datum
+bgbb_parameter_draws(PG_FUNCTION_ARGS)
+{
+	fit_parameter_draws(fcinfo, "custseg.bgbb", "BG/BB", BGBB_NPARAMS, bgbb_param_names, false);
+	return (Datum) 0;
 }

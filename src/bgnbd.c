@@ -313,8 +313,8 @@ bgnbd_fit_final(FunctionCallInfo fcinfo, bool mbg)
 	theta[1] = Max(Min(theta[1], 20.0), -20.0);
 	theta[2] = 0;
 	theta[3] = 0;
-	fit_minimize(BGNBD_NPARAMS, theta, bgnbd_objective, &d,
-				 BGNBD_MAX_ITERATIONS, &result);
+	fit_estimate(BGNBD_NPARAMS, theta, bgnbd_objective, &d,
+				 BGNBD_MAX_ITERATIONS, &cells.settings, cells.customers, &result);
 
 	/* without a repeat purchase the likelihood has no maximum (r -> 0) */
 	if (sum_x == 0)
@@ -322,7 +322,8 @@ bgnbd_fit_final(FunctionCallInfo fcinfo, bool mbg)
 	for (k = 0; k < BGNBD_NPARAMS; k++)
 		params[k] = exp(theta[k]);
 	return fit_model_datum(fcinfo, mbg ? "MBG/NBD" : "BG/NBD", BGNBD_NPARAMS,
-						   params, -result.value, cells.customers, &result);
+						   params, -result.value, cells.customers, &result,
+						   &cells.settings);
 }
 
 /* custseg.bgnbd_final(custseg.fit_state) -> custseg.bgnbd */
@@ -347,18 +348,21 @@ mbgnbd_final(PG_FUNCTION_ARGS)
  * ----------------------------------------------------------------
  */
 
-static void
+/* The model in argument argno; returns the length of its unit in days. */
+static double
 bgnbd_read(FunctionCallInfo fcinfo, int argno, bool mbg, Bgnbd *model)
 {
 	double		p[BGNBD_NPARAMS];
+	double		unit_days;
 
-	fit_model_arg(fcinfo, argno, FIT_SLOT_MODEL, bgnbd_type_name(mbg), BGNBD_NPARAMS,
-					bgnbd_param_names, p);
+	unit_days = fit_model_unit_arg(fcinfo, argno, FIT_SLOT_MODEL, bgnbd_type_name(mbg),
+								   BGNBD_NPARAMS, bgnbd_param_names, p);
 	model->r = p[0];
 	model->alpha = p[1];
 	model->a = p[2];
 	model->b = p[3];
 	model->mbg = mbg;
+	return unit_days;
 }
 
 /*
@@ -570,48 +574,48 @@ bgnbd_expected_cond(double h, void *arg)
 }
 
 static void
-bgnbd_customer(FunctionCallInfo fcinfo, int argno, const Bgnbd *m,
-			   BgnbdCustomer *c)
+bgnbd_customer(const FitCustomer *fc, const Bgnbd *m, BgnbdCustomer *c)
 {
-	int64		x = PG_GETARG_INT64(argno);
-	double		t_x = PG_GETARG_FLOAT8(argno + 1),
-				t = PG_GETARG_FLOAT8(argno + 2);
-
-	fit_check_customer(x, t_x, t);
 	c->model = m;
-	c->x = (double) x;
-	c->t_x = t_x;
-	c->t = t;
-	c->p_alive = bgnbd_p_alive_of(m, c->x, t_x, t);
-	bgnbd_series_init(&c->series, m->r + c->x, m->alpha + t, m->a,
+	c->x = (double) fc->x;
+	c->t_x = fc->t_x;
+	c->t = fc->t;
+	c->p_alive = bgnbd_p_alive_of(m, c->x, c->t_x, c->t);
+	bgnbd_series_init(&c->series, m->r + c->x, m->alpha + c->t, m->a,
 					  m->b + c->x + (m->mbg ? 1 : 0));
 }
 
-/* expected_purchases(model, horizon, x, t_x, t) */
+/* expected_purchases(model, horizon, customer) */
 static Datum
-bgnbd_expected_purchases_impl(FunctionCallInfo fcinfo, bool mbg)
+bgnbd_expected_purchases_impl(FunctionCallInfo fcinfo, bool mbg,
+							  FitCustomerKind ck, FitHorizonKind hk)
 {
 	Bgnbd		m;
 	BgnbdCustomer c;
-	double		h;
+	FitCustomer fc;
+	double		h,
+				unit_days;
+	int			next;
 
-	bgnbd_read(fcinfo, 0, mbg, &m);
-	h = fit_horizon_arg(fcinfo, 1);
-	bgnbd_customer(fcinfo, 2, &m, &c);
+	unit_days = bgnbd_read(fcinfo, 0, mbg, &m);
+	h = fit_horizon_arg(fcinfo, 1, hk, unit_days);
+	if (!fit_customer_arg(fcinfo, 2, ck, unit_days, &fc, &next))
+		PG_RETURN_NULL();
+	bgnbd_customer(&fc, &m, &c);
 	PG_RETURN_FLOAT8(fit_check_result(bgnbd_expected_cond(h, &c),
 										"the expected number of purchases"));
 }
 
 /* expected_purchases(model, horizon): a new customer */
 static Datum
-bgnbd_expected_purchases_new_impl(FunctionCallInfo fcinfo, bool mbg)
+bgnbd_expected_purchases_new_impl(FunctionCallInfo fcinfo, bool mbg,
+								  FitHorizonKind hk)
 {
 	Bgnbd		m;
 	double		h,
 				e;
 
-	bgnbd_read(fcinfo, 0, mbg, &m);
-	h = fit_horizon_arg(fcinfo, 1);
+	h = fit_horizon_arg(fcinfo, 1, hk, bgnbd_read(fcinfo, 0, mbg, &m));
 	if (mbg)
 		e = m.b / (m.a + m.b) * bgnbd_expected_new(m.r, m.alpha, m.a, m.b + 1, h);
 	else
@@ -619,16 +623,19 @@ bgnbd_expected_purchases_new_impl(FunctionCallInfo fcinfo, bool mbg)
 	PG_RETURN_FLOAT8(fit_check_result(e, "the expected number of purchases"));
 }
 
-/* p_alive(model, x, t_x, t) */
+/* p_alive(model, customer) */
 static Datum
-bgnbd_p_alive_impl(FunctionCallInfo fcinfo, bool mbg)
+bgnbd_p_alive_impl(FunctionCallInfo fcinfo, bool mbg, FitCustomerKind ck)
 {
 	Bgnbd		m;
-	BgnbdCustomer c;
+	FitCustomer fc;
+	int			next;
+	double		unit_days = bgnbd_read(fcinfo, 0, mbg, &m);
 
-	bgnbd_read(fcinfo, 0, mbg, &m);
-	bgnbd_customer(fcinfo, 1, &m, &c);
-	PG_RETURN_FLOAT8(fit_check_result(c.p_alive, "the probability of being alive"));
+	if (!fit_customer_arg(fcinfo, 1, ck, unit_days, &fc, &next))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(fit_check_result(bgnbd_p_alive_of(&m, (double) fc.x, fc.t_x, fc.t),
+									  "the probability of being alive"));
 }
 
 /*
@@ -639,7 +646,8 @@ bgnbd_p_alive_impl(FunctionCallInfo fcinfo, bool mbg)
  *	MBG/NBD: B(a, b + n + 1) / B(a, b) NB(n) + B(a + 1, b + n) / B(a, b) P(NB >= n)
  */
 static Datum
-bgnbd_purchase_probability_impl(FunctionCallInfo fcinfo, bool mbg)
+bgnbd_purchase_probability_impl(FunctionCallInfo fcinfo, bool mbg,
+								FitHorizonKind hk)
 {
 	Bgnbd		m;
 	int64		n;
@@ -652,9 +660,9 @@ bgnbd_purchase_probability_impl(FunctionCallInfo fcinfo, bool mbg)
 				lbeta_ab,
 				p;
 
-	bgnbd_read(fcinfo, 0, mbg, &m);
+	t = bgnbd_read(fcinfo, 0, mbg, &m);
 	n = PG_GETARG_INT64(1);
-	t = fit_horizon_arg(fcinfo, 2);
+	t = fit_horizon_arg(fcinfo, 2, hk, t);
 	if (n < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -721,43 +729,166 @@ bgnbd_purchase_probability_impl(FunctionCallInfo fcinfo, bool mbg)
 }
 
 /*
- * clv(model, gammagamma, x, t_x, t, mean_spend, horizon,
+ * clv(model, gammagamma, customer [, mean_spend], horizon,
  *	   annual_discount_rate [, margin])
  * = margin * expected spend per purchase * discounted expected purchases.
  */
 static Datum
-bgnbd_clv_impl(FunctionCallInfo fcinfo, bool mbg)
+bgnbd_clv_impl(FunctionCallInfo fcinfo, bool mbg, FitCustomerKind ck,
+			   FitHorizonKind hk)
 {
 	Bgnbd		m;
 	BgnbdCustomer c;
+	FitCustomer fc;
 	FitClvArgs	args;
-	double		de;
+	double		de,
+				unit_days;
+	int			next;
 
-	bgnbd_read(fcinfo, 0, mbg, &m);
-	bgnbd_customer(fcinfo, 2, &m, &c);
-	fit_clv_args(fcinfo, PG_GETARG_INT64(2), &args);
+	unit_days = bgnbd_read(fcinfo, 0, mbg, &m);
+	if (!fit_customer_arg(fcinfo, 2, ck, unit_days, &fc, &next))
+		PG_RETURN_NULL();
+	bgnbd_customer(&fc, &m, &c);
+	fit_clv_args(fcinfo, next, ck, hk, unit_days, &fc, &args);
 	de = fit_discounted_purchases_scaled(bgnbd_expected_cond, &c, args.horizon,
-										  args.rate, m.alpha + c.t);
+										  args.rate, m.alpha + c.t, unit_days);
 	PG_RETURN_FLOAT8(fit_check_result(args.margin * args.spend * de, "the CLV"));
 }
 
-/* One SQL-callable function per model for each of the implementations. */
-#define BGNBD_ENTRY(name) \
+/*
+ * log_likelihood(model, x, t_x, t): log L of one customer, straight from
+ * the formula of Fader, Hardie & Lee (2005), eq. 6 (MBG/NBD: Batislam et
+ * al., 2007), as the sum of its two terms
+ *
+ *	L = B(a, b + m) / B(a, b) Gamma(r + x) alpha^r / (Gamma(r) (alpha + t)^(r + x))
+ *	  + [two] B(a + 1, b + m - 1) / B(a, b) Gamma(r + x) alpha^r / (Gamma(r) (alpha + t_x)^(r + x))
+ *
+ * (m = x, two = x > 0 for BG/NBD; m = x + 1 and always two for MBG/NBD),
+ * without the cell grouping and gradient of the fit.
+ */
+static Datum
+bgnbd_log_likelihood_impl(FunctionCallInfo fcinfo, bool mbg)
+{
+	Bgnbd		m;
+	FitCustomer fc;
+	int			next;
+	double		x,
+				mm,
+				common,
+				l1,
+				l2;
+
+	bgnbd_read(fcinfo, 0, mbg, &m);
+	fit_customer_arg(fcinfo, 1, FIT_CUSTOMER_BIGINT, 1.0, &fc, &next);
+	x = (double) fc.x;
+	mm = mbg ? x + 1 : x;
+	common = lgamma(m.r + x) - lgamma(m.r) + m.r * log(m.alpha) -
+		(lgamma(m.a) + lgamma(m.b) - lgamma(m.a + m.b));
+	l1 = common + lgamma(m.a) + lgamma(m.b + mm) - lgamma(m.a + m.b + mm) -
+		(m.r + x) * log(m.alpha + fc.t);
+	if (mbg || x > 0)
+	{
+		double		hi;
+
+		l2 = common + lgamma(m.a + 1) + lgamma(m.b + mm - 1) - lgamma(m.a + m.b + mm) -
+			(m.r + x) * log(m.alpha + fc.t_x);
+		hi = Max(l1, l2);
+		l1 = hi + log(exp(l1 - hi) + exp(l2 - hi));
+	}
+	PG_RETURN_FLOAT8(fit_check_result(l1, "the log-likelihood"));
+}
+
+/* model_summary(model) */
+static const int bgnbd_time_powers[BGNBD_NPARAMS] = {0, 1, 0, 0};
+
+static Datum
+bgnbd_model_summary_impl(FunctionCallInfo fcinfo, bool mbg)
+{
+	fit_model_summary(fcinfo, bgnbd_type_name(mbg), mbg ? "MBG/NBD" : "BG/NBD",
+					  BGNBD_NPARAMS, bgnbd_param_names, bgnbd_time_powers);
+	return (Datum) 0;
+}
+
+/* parameter_draws(model, draws, seed) */
+static Datum
+bgnbd_parameter_draws_impl(FunctionCallInfo fcinfo, bool mbg)
+{
+	fit_parameter_draws(fcinfo, bgnbd_type_name(mbg), mbg ? "MBG/NBD" : "BG/NBD",
+						BGNBD_NPARAMS, bgnbd_param_names, true);
+	return (Datum) 0;
+}
+
+/*
+ * One SQL-callable function per model and SQL signature: name, the
+ * implementation and its arguments after (fcinfo, mbg).
+ */
+#define BGNBD_ENTRY(name, impl, ...) \
 PG_FUNCTION_INFO_V1(bgnbd_##name); \
 Datum \
 bgnbd_##name(PG_FUNCTION_ARGS) \
 { \
-	return bgnbd_##name##_impl(fcinfo, false); \
+	return impl(fcinfo, false, __VA_ARGS__); \
 } \
 PG_FUNCTION_INFO_V1(mbgnbd_##name); \
 Datum \
 mbgnbd_##name(PG_FUNCTION_ARGS) \
 { \
-	return bgnbd_##name##_impl(fcinfo, true); \
+	return impl(fcinfo, true, __VA_ARGS__); \
 }
 
-BGNBD_ENTRY(expected_purchases)
-BGNBD_ENTRY(expected_purchases_new)
-BGNBD_ENTRY(p_alive)
-BGNBD_ENTRY(purchase_probability)
-BGNBD_ENTRY(clv)
+#define BGNBD_ENTRY0(name, impl) \
+PG_FUNCTION_INFO_V1(bgnbd_##name); \
+Datum \
+bgnbd_##name(PG_FUNCTION_ARGS) \
+{ \
+	return impl(fcinfo, false); \
+} \
+PG_FUNCTION_INFO_V1(mbgnbd_##name); \
+Datum \
+mbgnbd_##name(PG_FUNCTION_ARGS) \
+{ \
+	return impl(fcinfo, true); \
+}
+
+/* the C symbols of 0.1.0, each shared by a float8 and an interval signature */
+BGNBD_ENTRY(expected_purchases, bgnbd_expected_purchases_impl,
+			FIT_CUSTOMER_BIGINT, FIT_HORIZON_GUESS)
+BGNBD_ENTRY(expected_purchases_new, bgnbd_expected_purchases_new_impl,
+			FIT_HORIZON_GUESS)
+BGNBD_ENTRY(purchase_probability, bgnbd_purchase_probability_impl,
+			FIT_HORIZON_GUESS)
+BGNBD_ENTRY(clv, bgnbd_clv_impl, FIT_CUSTOMER_BIGINT, FIT_HORIZON_GUESS)
+BGNBD_ENTRY(p_alive, bgnbd_p_alive_impl, FIT_CUSTOMER_BIGINT)
+
+/* 0.2.0: one per signature */
+BGNBD_ENTRY(expected_purchases_number, bgnbd_expected_purchases_impl,
+			FIT_CUSTOMER_BIGINT, FIT_HORIZON_NUMBER)
+BGNBD_ENTRY(expected_purchases_interval, bgnbd_expected_purchases_impl,
+			FIT_CUSTOMER_BIGINT, FIT_HORIZON_INTERVAL)
+BGNBD_ENTRY(expected_purchases_xf_number, bgnbd_expected_purchases_impl,
+			FIT_CUSTOMER_FLOAT8, FIT_HORIZON_NUMBER)
+BGNBD_ENTRY(expected_purchases_xf_interval, bgnbd_expected_purchases_impl,
+			FIT_CUSTOMER_FLOAT8, FIT_HORIZON_INTERVAL)
+BGNBD_ENTRY(expected_purchases_summary_number, bgnbd_expected_purchases_impl,
+			FIT_CUSTOMER_SUMMARY, FIT_HORIZON_NUMBER)
+BGNBD_ENTRY(expected_purchases_summary_interval, bgnbd_expected_purchases_impl,
+			FIT_CUSTOMER_SUMMARY, FIT_HORIZON_INTERVAL)
+BGNBD_ENTRY(expected_purchases_new_number, bgnbd_expected_purchases_new_impl,
+			FIT_HORIZON_NUMBER)
+BGNBD_ENTRY(expected_purchases_new_interval, bgnbd_expected_purchases_new_impl,
+			FIT_HORIZON_INTERVAL)
+BGNBD_ENTRY(purchase_probability_number, bgnbd_purchase_probability_impl,
+			FIT_HORIZON_NUMBER)
+BGNBD_ENTRY(purchase_probability_interval, bgnbd_purchase_probability_impl,
+			FIT_HORIZON_INTERVAL)
+BGNBD_ENTRY(clv_number, bgnbd_clv_impl, FIT_CUSTOMER_BIGINT, FIT_HORIZON_NUMBER)
+BGNBD_ENTRY(clv_interval, bgnbd_clv_impl, FIT_CUSTOMER_BIGINT, FIT_HORIZON_INTERVAL)
+BGNBD_ENTRY(clv_xf_number, bgnbd_clv_impl, FIT_CUSTOMER_FLOAT8, FIT_HORIZON_NUMBER)
+BGNBD_ENTRY(clv_xf_interval, bgnbd_clv_impl, FIT_CUSTOMER_FLOAT8, FIT_HORIZON_INTERVAL)
+BGNBD_ENTRY(clv_summary_number, bgnbd_clv_impl, FIT_CUSTOMER_SUMMARY, FIT_HORIZON_NUMBER)
+BGNBD_ENTRY(clv_summary_interval, bgnbd_clv_impl, FIT_CUSTOMER_SUMMARY, FIT_HORIZON_INTERVAL)
+BGNBD_ENTRY(p_alive_xf, bgnbd_p_alive_impl, FIT_CUSTOMER_FLOAT8)
+BGNBD_ENTRY(p_alive_summary, bgnbd_p_alive_impl, FIT_CUSTOMER_SUMMARY)
+BGNBD_ENTRY0(log_likelihood, bgnbd_log_likelihood_impl)
+BGNBD_ENTRY0(model_summary, bgnbd_model_summary_impl)
+BGNBD_ENTRY0(parameter_draws, bgnbd_parameter_draws_impl)

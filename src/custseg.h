@@ -5,7 +5,8 @@
  *
  * Each concept lives in its own file: summary.c (per-customer order
  * summaries), rfm.c (RFM thresholds and scores), segments.c (segment maps),
- * kmeans.c, holdout.c.
+ * kmeans.c, holdout.c (assignment), uplift.c (the uplift aggregates), power.c
+ * (planning a holdout, Holm's adjustment).
  * What more than one of them needs is declared here.
  *
  *-------------------------------------------------------------------------
@@ -133,5 +134,33 @@ extern void custseg_append_float8(StringInfo buf, float8 v);
  * probabilities (paretonbd.c).
  */
 extern float8 custseg_beta_cf(float8 a, float8 b, float8 x);
+
+/*
+ * Student's t distribution (holdout.c): P(T > t) for t >= 0, and the t > 0
+ * with P(T > t) = q for 0 < q < 1/2, with df > 0 degrees of freedom.
+ */
+extern float8 student_t_upper(float8 t, float8 df);
+extern float8 student_t_upper_inverse(float8 q, float8 df);
+
+/* The standard normal quantile, for 0 < p < 1 (power.c, AS 241). */
+extern float8 custseg_normal_quantile(float8 p);
+
+/*
+ * One group of an uplift comparison (uplift.c): rows, sum and mean of the
+ * outcomes, and the sum of their squared deviations from the mean.
+ * custseg_uplift_compare returns the custseg.uplift of two groups: a
+ * two-proportion z-test when binary, else Welch's t-test; the statistics
+ * that need a missing group (or two rows per group, Welch) are NULL.
+ */
+typedef struct UpliftMoments
+{
+	int64		n;
+	float8		sum;
+	float8		mean;
+	float8		m2;
+} UpliftMoments;
+
+extern Datum custseg_uplift_compare(FunctionCallInfo fcinfo, const UpliftMoments *treated,
+									const UpliftMoments *control, bool binary);
 
 #endif							/* CUSTSEG_H */

@@ -49,6 +49,32 @@ typedef struct FitCell
 	double		w;				/* customers in the cell, > 0 */
 } FitCell;
 
+/*
+ * The settings of a fit, carried by its state from the rows to the final
+ * function (the fit aggregates' optional arguments): the unit of the times
+ * (FIT_KIND_XTT; one day unless given), an L2 penalty on the
+ * log-parameters (0: none) and start values (nstart = 0: the family's
+ * default start).  given: set by a transition function that takes them;
+ * two states that both have them must agree.  skipped counts the rows a
+ * transition function left out and reports at the end (gammagamma_fit of
+ * a summary: repeat spend not positive).
+ */
+typedef struct FitSettings
+{
+	bool		given;
+	int32		nstart;
+	Interval	unit;
+	double		penalty;
+	double		start[8];		/* FIT_MAX_PARAMS */
+	double		skipped;
+} FitSettings;
+
+/* The number of parameters of the models of a kind: 4, 4, 3. */
+extern int	fit_kind_nparams(FitKind kind);
+
+/* The default settings: a day, no penalty, the family's start values. */
+extern void fit_settings_default(FitSettings *settings);
+
 /* The cells of a state, merged and sorted by (k1, k2, k3). */
 typedef struct FitCells
 {
@@ -56,6 +82,7 @@ typedef struct FitCells
 	int64		ncells;
 	const FitCell *cells;
 	double		customers;		/* sum of w */
+	FitSettings settings;
 } FitCells;
 
 /*
@@ -98,10 +125,42 @@ typedef struct FitResult
 	double		value;			/* f at the returned theta */
 	int			iterations;
 	bool		converged;
+	/* set by fit_estimate only */
+	double		penalty;		/* the penalty used */
+	double		start[FIT_MAX_PARAMS];	/* the start used, as parameters */
+	bool		has_information;
+	double		information[FIT_MAX_PARAMS * FIT_MAX_PARAMS];
 } FitResult;
 
 extern void fit_minimize(int n, double *theta, FitObjective f, void *arg,
 						 int max_iterations, FitResult *result);
+
+/*
+ * fit_estimate: the fit of a model family.  theta holds the family's
+ * default start; start values of the settings replace it.  With a penalty
+ * lambda > 0 it minimizes f(theta) + lambda * customers * sum theta[i]^2
+ * (lambda per customer, like lifetimes' penalizer_coef, but on the
+ * log-parameters).  Then result->value is f (without the penalty) at the
+ * optimum, and result->information the observed information: the Hessian
+ * of the minimized function (penalty included) in theta, by central
+ * differences of the analytic gradient (2 n evaluations, steps of 1e-4),
+ * symmetrized; has_information is false when one of them is not finite.
+ */
+extern void fit_estimate(int n, double *theta, FitObjective f, void *arg,
+						 int max_iterations, const FitSettings *settings,
+						 double customers, FitResult *result);
+
+/*
+ * fit_covariance: the inverse of an n x n information matrix H (in theta)
+ * by its eigendecomposition (Jacobi rotations) after scaling H to unit
+ * diagonal.  Returns false when H is not positive definite or so badly
+ * conditioned that some parameter is not determined (an eigenvalue below
+ * 1e-10 of the largest, or a diagonal element that is not positive); then
+ * unidentified[i] is set for the parameters that take part in the
+ * degenerate directions (|component| >= 0.3 in their eigenvectors).
+ */
+extern bool fit_covariance(int n, const double *H, double *cov,
+						   bool *unidentified);
 
 /*
  * Added to the contract: fit_minimize keeps every theta[i] within
@@ -127,7 +186,17 @@ extern void fit_minimize(int n, double *theta, FitObjective f, void *arg,
 extern Datum fit_model_datum(FunctionCallInfo fcinfo, const char *model,
 							 int nparams, const double *params,
 							 double log_likelihood, double customers,
-							 const FitResult *result);
+							 const FitResult *result,
+							 const FitSettings *settings);
+
+/*
+ * Added in 0.2.0: the model types end with what the fit used and found,
+ * after iterations: unit interval (the continuous-time families only),
+ * penalty float8, start_values float8[], information float8[] (n x n, in
+ * theta; NULL when it could not be computed).  fit_model_datum fills them
+ * from result and settings when the result type has them.  A model stored
+ * by 0.1.0 reads these fields as NULL: its times are in days.
+ */
 extern void fit_model_read(Datum model, const char *model_name, int nparams,
 						   const char *const *param_names, double *params);
 
@@ -137,6 +206,9 @@ extern void fit_model_read(Datum model, const char *model_name, int nparams,
  * scores every customer with one stored model reads it once).  Each model
  * argument of a function has its own slot: FIT_SLOT_MODEL for the purchase
  * model, FIT_SLOT_SPEND for the Gamma-Gamma model of clv().
+ * fit_model_unit_arg also returns the length in days of the model's unit
+ * (field unit_attno, 1-based): 1 when it is NULL (a model of 0.1.0) or the
+ * row type has no such field.
  */
 #define FIT_SLOT_MODEL	0
 #define FIT_SLOT_SPEND	1
@@ -144,6 +216,36 @@ extern void fit_model_read(Datum model, const char *model_name, int nparams,
 extern void fit_model_arg(FunctionCallInfo fcinfo, int argno, int slot,
 						  const char *model_name, int nparams,
 						  const char *const *param_names, double *params);
+extern double fit_model_unit_arg(FunctionCallInfo fcinfo, int argno, int slot,
+								 const char *model_name, int nparams,
+								 const char *const *param_names, double *params);
+
+/* The field number of unit in the continuous-time model types. */
+#define FIT_UNIT_ATTNO(nparams)	((nparams) + 5)
+
+/*
+ * custseg.model_summary(model) of a family: one row per parameter (name,
+ * estimate, std_error, lower, upper, per_day, per_week) with the model's
+ * log_likelihood, aic, bic, customers and converged, from its information
+ * field (see docs/fit.md).  time_powers[i]: the power of the time unit in
+ * parameter i (alpha, beta: 1), or NULL for a family without a unit.
+ */
+extern void fit_model_summary(FunctionCallInfo fcinfo, const char *type_name,
+							  const char *label, int nparams,
+							  const char *const *param_names,
+							  const int *time_powers);
+
+/*
+ * custseg.parameter_draws(model, draws integer, seed bigint) of a family:
+ * draws copies of the model (a set of its row type) whose parameters are
+ * exp(theta + L z), theta the estimate in log space, L L' the covariance
+ * (the inverse of the information), z standard normals by Box-Muller from
+ * pg_prng seeded with seed; the other fields copied.  Errors out for a
+ * model without information or with a singular one.
+ */
+extern void fit_parameter_draws(FunctionCallInfo fcinfo, const char *type_name,
+								const char *label, int nparams,
+								const char *const *param_names, bool has_unit);
 
 /* The names of the parameters of custseg.gammagamma: p, q, gamma. */
 extern const char *const fit_gammagamma_param_names[3];
@@ -155,16 +257,60 @@ extern const char *const fit_gammagamma_param_names[3];
 extern double fit_check_result(double value, const char *what);
 
 /*
- * Horizons.  A horizon is a number of days (float8) or an interval, which
- * counts as its length in seconds / 86400 with the convention of
- * extract(epoch FROM interval): 12 months are 365.25 days, any further
- * month 30 days.  Both reject negative, NaN and infinite horizons.
+ * Horizons.  A horizon is a number of the model's time units (float8) or
+ * an interval, which counts as its length in seconds / 86400 days with the
+ * convention of extract(epoch FROM interval): 12 months are 365.25 days,
+ * any further month 30 days; then divided by the unit in days.  Both
+ * reject negative, NaN and infinite horizons.
  */
 extern double fit_horizon_days(double days);
 extern double fit_interval_days(const Interval *horizon);
 
-/* The horizon argument argno of a prediction: float8 days or an interval. */
-extern double fit_horizon_arg(FunctionCallInfo fcinfo, int argno);
+/*
+ * How a prediction's entry point passes its horizon: a float8 in the
+ * model's unit, an interval, or (the C symbols of 0.1.0, each shared by
+ * both SQL signatures) read from the call's expression tree, which fails
+ * when there is none (a call through fmgr_info, as other extensions make).
+ */
+typedef enum FitHorizonKind
+{
+	FIT_HORIZON_GUESS,
+	FIT_HORIZON_NUMBER,
+	FIT_HORIZON_INTERVAL
+} FitHorizonKind;
+
+/* The horizon argument argno of a prediction, in the model's unit. */
+extern double fit_horizon_arg(FunctionCallInfo fcinfo, int argno,
+							  FitHorizonKind kind, double unit_days);
+
+/*
+ * How a prediction of the continuous-time families passes its customer:
+ * x bigint, t_x float8, t float8 (in the model's unit); the same with x
+ * float8 (a whole number: numeric and integer arguments resolve to it);
+ * or a custseg.customer_summary, whose times are days, converted to the
+ * model's unit, and whose repeat_spend is the mean spend (greatest(., 0)).
+ * fit_customer_arg reads and checks it; false when a field of the summary
+ * is NULL (the prediction is then NULL).  *next_argno: the argument after
+ * the customer.
+ */
+typedef enum FitCustomerKind
+{
+	FIT_CUSTOMER_BIGINT,
+	FIT_CUSTOMER_FLOAT8,
+	FIT_CUSTOMER_SUMMARY
+} FitCustomerKind;
+
+typedef struct FitCustomer
+{
+	int64		x;
+	double		t_x;
+	double		t;
+	double		mean_spend;		/* summary: its repeat_spend, else 0 */
+} FitCustomer;
+
+extern bool fit_customer_arg(FunctionCallInfo fcinfo, int argno,
+							 FitCustomerKind kind, double unit_days,
+							 FitCustomer *c, int *next_argno);
 
 /*
  * Discounting (custseg.clv).  With the annual discount rate d, money at
@@ -176,15 +322,18 @@ extern double fit_horizon_arg(FunctionCallInfo fcinfo, int argno);
  *		  = exp(-delta H) E(H) + delta * integral_0^H exp(-delta t) E(t) dt
  *
  * where E(t) is the expected number of purchases in (0, t] after the end of
- * the customer's history.  fit_discounted_purchases computes it with
+ * the customer's history.  With times in a unit of unit_days days, delta
+ * per unit is log(1 + d) unit_days / 365.25; horizon and scale are in the
+ * unit.  fit_discounted_purchases computes it with
  * Gauss-Legendre quadrature on the second form; expected(t, arg) supplies
  * E(t).  CLV = margin * expected spend per purchase * DE(H).
  */
 /*
- * The arguments every clv() shares, after (model, gammagamma, x, t_x, t):
- * mean_spend (argument 5), horizon (6), annual_discount_rate (7) and the
- * optional margin (8, default 1, finite and not negative), read and checked;
- * spend is fit_expected_spend of the customer with x repeat purchases.
+ * The arguments every clv() of the continuous-time families shares after
+ * (model, gammagamma, customer): mean_spend (unless the customer is a
+ * summary), the horizon, annual_discount_rate and the optional margin
+ * (default 1, finite and not negative), read and checked from argument
+ * argno on; spend is fit_expected_spend of the customer.
  */
 typedef struct FitClvArgs
 {
@@ -194,7 +343,10 @@ typedef struct FitClvArgs
 	double		margin;
 } FitClvArgs;
 
-extern void fit_clv_args(FunctionCallInfo fcinfo, int64 x, FitClvArgs *args);
+extern void fit_clv_args(FunctionCallInfo fcinfo, int argno,
+						 FitCustomerKind ckind, FitHorizonKind hkind,
+						 double unit_days, const FitCustomer *c,
+						 FitClvArgs *args);
 
 /* Reject a margin that is negative or not finite (every CLV function). */
 extern void fit_check_margin(double margin);
@@ -202,8 +354,9 @@ extern void fit_check_margin(double margin);
 typedef double (*FitExpected) (double t, void *arg);
 
 extern double fit_discounted_purchases(FitExpected expected, void *arg,
-									   double horizon_days,
-									   double annual_discount_rate);
+									   double horizon,
+									   double annual_discount_rate,
+									   double unit_days);
 
 /*
  * Added: the same integral for an E(t) that is analytic in t except on
@@ -216,9 +369,10 @@ extern double fit_discounted_purchases(FitExpected expected, void *arg,
  * scale.
  */
 extern double fit_discounted_purchases_scaled(FitExpected expected, void *arg,
-											  double horizon_days,
+											  double horizon,
 											  double annual_discount_rate,
-											  double scale_days);
+											  double scale,
+											  double unit_days);
 
 /*
  * Special functions the likelihood gradients need: the digamma function
@@ -239,7 +393,7 @@ extern double fit_trigamma(double x);
 extern double fit_hyp2f1(double a, double b, double c, double z);
 
 /*
- * Gamma-Gamma (gammagamma.c): the expected spend per purchase of a customer
+ * Gamma-Gamma (fit_model.c, shared by gammagamma.c and every clv()): the expected spend per purchase of a customer
  * with x repeat purchases of mean value mean_spend, for gg = (p, q, gamma):
  * p (gamma + x mean_spend) / (p x + q - 1).  Errors out (with the messages
  * of custseg.expected_spend) when x < 0, when mean_spend is not finite or

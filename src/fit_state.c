@@ -20,6 +20,16 @@
  *	{"kind":"xtt","cells":[[0,0,270,12],[2,30,38,1]]}
  *
  * cells strictly increasing by (k1, k2, k3), every one valid for its kind.
+ * A state built with settings (the fit aggregates' optional unit, penalty
+ * and start values, see fit.h) or that skipped rows carries them after the
+ * cells, in the flat form as a FitSettings after the last cell (flagged by
+ * FIT_FLAT_SETTINGS in kind, so that the states of 0.1.0 read as before)
+ * and in the text form as
+ *
+ *	...,"settings":{"unit":[months,days,microseconds],"penalty":0.1,"start":[1,2,3,4]},"skipped":3}
+ *
+ * (start [] when not given; either key may be absent, "cells" may then be
+ * empty).
  *
  *-------------------------------------------------------------------------
  */
@@ -27,9 +37,14 @@
 
 #include <math.h>
 
+#include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/datetime.h"
 #include "utils/expandeddatum.h"
+#include "utils/float.h"
+#include "utils/timestamp.h"
 
 #include "fit.h"
 
@@ -54,12 +69,23 @@ static const char *const fit_kind_names[] = {NULL, "xtt", "bgbb", "spend"};
 typedef struct FitStateFlat
 {
 	int32		vl_len_;		/* varlena header (do not touch directly!) */
-	int32		kind;			/* FitKind */
+	int32		kind;			/* FitKind, | FIT_FLAT_SETTINGS */
 	int64		ncells;
 	FitCell		cells[FLEXIBLE_ARRAY_MEMBER];
 } FitStateFlat;
 
 #define FIT_STATE_FLAT_HDRSZ	offsetof(FitStateFlat, cells)
+
+/* A FitSettings follows the cells. */
+#define FIT_FLAT_SETTINGS	0x100
+#define FIT_FLAT_KIND_MASK	0xFF
+
+/* A unit is at most 2^53 microseconds (285 years), so its text form is exact. */
+#define FIT_MAX_UNIT_USECS	INT64CONST(9007199254740992)
+
+/* Start values within exp(+-FIT_THETA_EDGE) of 1. */
+#define FIT_START_MIN	2.0611536224385579e-09	/* exp(-20) */
+#define FIT_START_MAX	485165195.40979028		/* exp(20) */
 
 #define FIT_STATE_MAGIC		0x46495453	/* "FITS" */
 
@@ -75,6 +101,7 @@ typedef struct FitStateExpanded
 	int64		nraw;
 	int64		rawcap;
 	double		customers;		/* sum of the weights of cells and raw */
+	FitSettings settings;
 } FitStateExpanded;
 
 static Size fit_state_get_flat_size(ExpandedObjectHeader *eohptr);
@@ -86,6 +113,184 @@ static const ExpandedObjectMethods fit_state_methods =
 	fit_state_get_flat_size,
 	fit_state_flatten_into
 };
+
+
+/* ----------------------------------------------------------------
+ *		Settings
+ * ----------------------------------------------------------------
+ */
+
+int
+fit_kind_nparams(FitKind kind)
+{
+	return kind == FIT_KIND_SPEND ? 3 : 4;
+}
+
+void
+fit_settings_default(FitSettings *settings)
+{
+	memset(settings, 0, sizeof(FitSettings));
+	settings->unit.day = 1;
+}
+
+/* A state needs its settings stored when they were given or rows skipped. */
+static bool
+fit_settings_stored(const FitSettings *settings)
+{
+	return settings->given || settings->skipped > 0;
+}
+
+static bool
+fit_settings_equal(const FitSettings *a, const FitSettings *b)
+{
+	int			i;
+
+	if (a->unit.month != b->unit.month || a->unit.day != b->unit.day ||
+		a->unit.time != b->unit.time || a->penalty != b->penalty ||
+		a->nstart != b->nstart)
+		return false;
+	for (i = 0; i < a->nstart; i++)
+		if (a->start[i] != b->start[i])
+			return false;
+	return true;
+}
+
+/* Add the settings of another state to into: the given ones must agree. */
+static void
+fit_settings_merge(FitSettings *into, const FitSettings *from)
+{
+	if (from->given)
+	{
+		if (!into->given)
+		{
+			double		skipped = into->skipped;
+
+			*into = *from;
+			into->skipped = skipped;
+		}
+		else if (!fit_settings_equal(into, from))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the settings of a fit must be the same for every row"),
+					 errhint("Pass the unit, penalty and start values of a fit as constants, or combine only states built with the same ones.")));
+	}
+	into->skipped += from->skipped;
+}
+
+/* Why settings read from a text form are not valid for kind, or NULL. */
+static const char *
+fit_settings_problem(FitKind kind, const FitSettings *settings)
+{
+	int			i;
+
+	if (settings->unit.month < 0 || settings->unit.day < 0 ||
+		settings->unit.time < 0 ||
+		(settings->unit.month == 0 && settings->unit.day == 0 &&
+		 settings->unit.time == 0))
+		return "The unit must be positive.";
+	if (settings->unit.time > FIT_MAX_UNIT_USECS)
+		return "The unit must be at most 2^53 microseconds.";
+	if (kind != FIT_KIND_XTT &&
+		(settings->unit.month != 0 || settings->unit.day != 1 ||
+		 settings->unit.time != 0))
+		return "Only a fit of x, t_x, t has a unit.";
+	if (!isfinite(settings->penalty) || settings->penalty < 0)
+		return "The penalty must be finite and not negative.";
+	if (settings->nstart != 0 && settings->nstart != fit_kind_nparams(kind))
+		return "The start values must be one per parameter.";
+	for (i = 0; i < settings->nstart; i++)
+		if (!(settings->start[i] >= FIT_START_MIN && settings->start[i] <= FIT_START_MAX))
+			return "Every start value must be between exp(-20) and exp(20).";
+	if (!isfinite(settings->skipped) || settings->skipped < 0 ||
+		settings->skipped != floor(settings->skipped) ||
+		settings->skipped > FIT_MAX_CUSTOMERS)
+		return "skipped must be a whole number, 0 or more.";
+	return NULL;
+}
+
+/*
+ * The settings arguments of a transition function: unit (argument
+ * unit_argno, or -1: none), penalty (penalty_argno) and start values
+ * (start_argno, or -1 for both), each NULL for its default; checked.
+ */
+static void
+fit_settings_args(FunctionCallInfo fcinfo, FitKind kind, int unit_argno,
+				  int penalty_argno, int start_argno, FitSettings *settings)
+{
+	fit_settings_default(settings);
+	settings->given = true;
+	if (unit_argno >= 0 && !PG_ARGISNULL(unit_argno))
+	{
+		Interval   *unit = PG_GETARG_INTERVAL_P(unit_argno);
+
+		if (unit->month < 0 || unit->day < 0 || unit->time < 0 ||
+			(unit->month == 0 && unit->day == 0 && unit->time == 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unit must be a positive interval"),
+					 errhint("unit is the length of one unit of t_x and t, e.g. interval '1 week'.")));
+		if (unit->time > FIT_MAX_UNIT_USECS)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unit must be at most 2^53 microseconds"),
+					 errhint("Give the unit in days, months or years, e.g. interval '1 year'.")));
+		settings->unit = *unit;
+	}
+	if (penalty_argno >= 0 && !PG_ARGISNULL(penalty_argno))
+	{
+		double		penalty = PG_GETARG_FLOAT8(penalty_argno);
+
+		custseg_check_finite(penalty, "penalty");
+		if (penalty < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("penalty must not be negative"),
+					 errhint("The penalty is the weight per customer of the sum of the squared log-parameters, e.g. 0.001; 0 or NULL for none.")));
+		settings->penalty = penalty + 0.0;
+	}
+	if (start_argno >= 0 && !PG_ARGISNULL(start_argno))
+	{
+		ArrayType  *a = PG_GETARG_ARRAYTYPE_P(start_argno);
+		int			nparams = fit_kind_nparams(kind);
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n,
+					i;
+
+		if (ARR_NDIM(a) > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("start_values must be a one-dimensional array"),
+					 errhint("Give one start value per parameter, in the order of the model type.")));
+		deconstruct_array(a, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
+						  TYPALIGN_DOUBLE, &elems, &nulls, &n);
+		if (n != nparams)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("start_values must have %d elements, not %d", nparams, n),
+					 errhint("Give one start value per parameter, in the order of the model type.")));
+		for (i = 0; i < n; i++)
+		{
+			double		v;
+
+			if (nulls[i])
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("start_values must not contain NULL"),
+						 errhint("Pass NULL instead of the array for the default start.")));
+			v = DatumGetFloat8(elems[i]);
+			custseg_check_finite(v, "start value");
+			if (!(v >= FIT_START_MIN && v <= FIT_START_MAX))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("start value %d must be between exp(-20) and exp(20), not %s",
+								i + 1, float8out_internal(v)),
+						 errhint("Every parameter of the models is positive; start near the values you expect.")));
+			settings->start[i] = v + 0.0;
+		}
+		settings->nstart = n;
+	}
+}
 
 
 /* ----------------------------------------------------------------
@@ -228,6 +433,7 @@ fit_state_new(MemoryContext parent, FitKind kind)
 	EOH_init_header(&s->hdr, &fit_state_methods, cxt);
 	s->magic = FIT_STATE_MAGIC;
 	s->kind = kind;
+	fit_settings_default(&s->settings);
 	return s;
 }
 
@@ -312,14 +518,36 @@ fit_state_append(FitStateExpanded *s, double k1, double k2, double k3, double w)
 static void
 fit_state_flat_check(const FitStateFlat *flat)
 {
-	if (VARSIZE(flat) < FIT_STATE_FLAT_HDRSZ ||
-		flat->ncells < 1 ||
+	bool		has_settings = (flat->kind & FIT_FLAT_SETTINGS) != 0;
+	int32		kind = flat->kind & FIT_FLAT_KIND_MASK;
+	Size		extra = has_settings ? sizeof(FitSettings) : 0;
+
+	if (VARSIZE(flat) < FIT_STATE_FLAT_HDRSZ + extra ||
+		flat->ncells < (has_settings ? 0 : 1) ||
 		flat->ncells > (int64) ((VARSIZE(flat) - FIT_STATE_FLAT_HDRSZ) / sizeof(FitCell)) ||
-		VARSIZE(flat) != FIT_STATE_FLAT_HDRSZ + flat->ncells * sizeof(FitCell) ||
-		flat->kind < FIT_KIND_XTT || flat->kind > FIT_KIND_SPEND)
+		VARSIZE(flat) != FIT_STATE_FLAT_HDRSZ + flat->ncells * sizeof(FitCell) + extra ||
+		(flat->kind & ~(FIT_FLAT_KIND_MASK | FIT_FLAT_SETTINGS)) != 0 ||
+		kind < FIT_KIND_XTT || kind > FIT_KIND_SPEND)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("corrupt custseg.fit_state value")));
+}
+
+/* The settings of a checked flat state. */
+static void
+fit_state_flat_settings(const FitStateFlat *flat, FitSettings *settings)
+{
+	if (flat->kind & FIT_FLAT_SETTINGS)
+	{
+		memcpy(settings, (const char *) flat->cells + flat->ncells * sizeof(FitCell),
+			   sizeof(FitSettings));
+		if (fit_settings_problem(flat->kind & FIT_FLAT_KIND_MASK, settings) != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("corrupt custseg.fit_state value")));
+	}
+	else
+		fit_settings_default(settings);
 }
 
 /* The merged cells of a state datum, flat or expanded, read in place. */
@@ -335,6 +563,7 @@ fit_state_view(Datum src, FitCells *v)
 		v->ncells = s->ncells;
 		v->cells = s->cells;
 		v->customers = s->customers;
+		v->settings = s->settings;
 	}
 	else
 	{
@@ -343,9 +572,10 @@ fit_state_view(Datum src, FitCells *v)
 		int64		i;
 
 		fit_state_flat_check(flat);
+		fit_state_flat_settings(flat, &v->settings);
 		for (i = 0; i < flat->ncells; i++)
 			customers += flat->cells[i].w;
-		v->kind = flat->kind;
+		v->kind = flat->kind & FIT_FLAT_KIND_MASK;
 		v->ncells = flat->ncells;
 		v->cells = flat->cells;
 		v->customers = customers;
@@ -372,6 +602,7 @@ fit_state_add_view(FitStateExpanded *s, const FitCells *v)
 
 	fit_check_same_kind(s->kind, v->kind);
 	fit_state_compact(s);
+	fit_settings_merge(&s->settings, &v->settings);
 	fit_state_add_customers(s, v->customers);
 	merged = fit_cells_merge(s->cells, s->ncells, v->cells, v->ncells, &n,
 							 s->hdr.eoh_context);
@@ -417,7 +648,8 @@ fit_state_get_flat_size(ExpandedObjectHeader *eohptr)
 				 errmsg("custseg.fit_state of " INT64_FORMAT " distinct cells is too large to store",
 						s->ncells),
 				 errhint("Aggregate without parallel workers, or round the times to whole days.")));
-	return FIT_STATE_FLAT_HDRSZ + s->ncells * sizeof(FitCell);
+	return FIT_STATE_FLAT_HDRSZ + s->ncells * sizeof(FitCell) +
+		(fit_settings_stored(&s->settings) ? sizeof(FitSettings) : 0);
 }
 
 static void
@@ -432,7 +664,14 @@ fit_state_flatten_into(ExpandedObjectHeader *eohptr, void *result,
 	SET_VARSIZE(flat, allocated_size);
 	flat->kind = s->kind;
 	flat->ncells = s->ncells;
-	memcpy(flat->cells, s->cells, sizeof(FitCell) * s->ncells);
+	if (s->ncells > 0)
+		memcpy(flat->cells, s->cells, sizeof(FitCell) * s->ncells);
+	if (fit_settings_stored(&s->settings))
+	{
+		flat->kind |= FIT_FLAT_SETTINGS;
+		memcpy((char *) flat->cells + s->ncells * sizeof(FitCell), &s->settings,
+			   sizeof(FitSettings));
+	}
 }
 
 /*
@@ -490,6 +729,14 @@ fit_accum_state(FunctionCallInfo fcinfo, const char *fname, FitKind kind,
 		PG_RETURN_DATUM(EOHPGetRWDatum(&(s)->hdr)); \
 	} while (0)
 
+/* Record the settings of a row in its state (every row must agree). */
+static void
+fit_state_apply_settings(FitStateExpanded *s, const FitSettings *settings)
+{
+	if (s != NULL)
+		fit_settings_merge(&s->settings, settings);
+}
+
 void
 fit_check_customer(int64 x, double t_x, double t)
 {
@@ -543,11 +790,12 @@ fit_check_bgbb_customer(int64 x, int64 t_x, int64 n)
 				 errhint("t_x is the opportunity of the last purchase; without a purchase it is 0.")));
 }
 
-/* The x, t_x, t of argument 1: three arguments or a customer_summary. */
+/* The x, t_x, t of argument 1: three arguments, or a customer_summary. */
 static bool
-fit_xtt_args(FunctionCallInfo fcinfo, int64 *x, double *t_x, double *t)
+fit_xtt_args(FunctionCallInfo fcinfo, bool summary, int64 *x, double *t_x,
+			 double *t)
 {
-	if (PG_NARGS() == 2)
+	if (summary)
 	{
 		static const int attnums[3] = {
 			FIT_ATT_REPEAT_PURCHASES, FIT_ATT_ACTIVE_DAYS, FIT_ATT_AGE_DAYS
@@ -573,19 +821,15 @@ fit_xtt_args(FunctionCallInfo fcinfo, int64 *x, double *t_x, double *t)
 	return true;
 }
 
-/*
- * custseg.fit_xtt_accum(state, x bigint, t_x float8, t float8)
- * custseg.fit_xtt_accum(state, custseg.customer_summary)
- * A row with a NULL value is skipped.
- */
-PG_FUNCTION_INFO_V1(fit_xtt_accum);
-Datum
-fit_xtt_accum(PG_FUNCTION_ARGS)
+/* Add the customer of a row of a fit of x, t_x, t to its state. */
+static Datum
+fit_xtt_accum_row(FunctionCallInfo fcinfo, bool summary,
+				  const FitSettings *settings)
 {
 	int64		x = 0;
 	double		t_x = 0,
 				t = 0;
-	bool		known = fit_xtt_args(fcinfo, &x, &t_x, &t);
+	bool		known = fit_xtt_args(fcinfo, summary, &x, &t_x, &t);
 	FitStateExpanded *s = fit_accum_state(fcinfo, "fit_xtt_accum",
 										  FIT_KIND_XTT, !known);
 
@@ -594,23 +838,74 @@ fit_xtt_accum(PG_FUNCTION_ARGS)
 		fit_check_customer(x, t_x, t);
 		fit_state_append(s, (double) x, t_x, t, 1.0);
 	}
+	if (settings != NULL)
+		fit_state_apply_settings(s, settings);
 	FIT_RETURN_STATE(s);
 }
 
 /*
- * custseg.fit_bgbb_accum(state, x bigint, t_x bigint, n bigint [, weight bigint])
- * A row with a NULL value, or weight 0, is skipped.
+ * custseg.fit_xtt_accum(state, x bigint, t_x float8, t float8)
+ * custseg.fit_xtt_accum(state, custseg.customer_summary)
+ * A row with a NULL value is skipped.  (Two SQL signatures, told apart by
+ * their number of arguments.)
  */
-PG_FUNCTION_INFO_V1(fit_bgbb_accum);
+PG_FUNCTION_INFO_V1(fit_xtt_accum);
 Datum
-fit_bgbb_accum(PG_FUNCTION_ARGS)
+fit_xtt_accum(PG_FUNCTION_ARGS)
+{
+	return fit_xtt_accum_row(fcinfo, PG_NARGS() == 2, NULL);
+}
+
+/* custseg.fit_xtt_accum(state, x, t_x, t, unit interval) */
+PG_FUNCTION_INFO_V1(fit_xtt_unit_accum);
+Datum
+fit_xtt_unit_accum(PG_FUNCTION_ARGS)
+{
+	FitSettings settings;
+
+	fit_settings_args(fcinfo, FIT_KIND_XTT, 4, -1, -1, &settings);
+	return fit_xtt_accum_row(fcinfo, false, &settings);
+}
+
+/*
+ * custseg.fit_xtt_accum(state, x, t_x, t, unit interval, penalty float8,
+ *						 start_values float8[])
+ */
+PG_FUNCTION_INFO_V1(fit_xtt_settings_accum);
+Datum
+fit_xtt_settings_accum(PG_FUNCTION_ARGS)
+{
+	FitSettings settings;
+
+	fit_settings_args(fcinfo, FIT_KIND_XTT, 4, 5, 6, &settings);
+	return fit_xtt_accum_row(fcinfo, false, &settings);
+}
+
+/*
+ * custseg.fit_xtt_accum(state, custseg.customer_summary, penalty float8,
+ *						 start_values float8[])
+ */
+PG_FUNCTION_INFO_V1(fit_xtt_summary_settings_accum);
+Datum
+fit_xtt_summary_settings_accum(PG_FUNCTION_ARGS)
+{
+	FitSettings settings;
+
+	fit_settings_args(fcinfo, FIT_KIND_XTT, -1, 2, 3, &settings);
+	return fit_xtt_accum_row(fcinfo, true, &settings);
+}
+
+/* Add the customers of a row of a BG/BB fit (weight: argument 4 or 1). */
+static Datum
+fit_bgbb_accum_row(FunctionCallInfo fcinfo, bool weighted,
+				   const FitSettings *settings)
 {
 	bool		known = !PG_ARGISNULL(1) && !PG_ARGISNULL(2) && !PG_ARGISNULL(3) &&
-		(PG_NARGS() < 5 || !PG_ARGISNULL(4));
+		(!weighted || !PG_ARGISNULL(4));
 	int64		x = known ? PG_GETARG_INT64(1) : 0;
 	int64		t_x = known ? PG_GETARG_INT64(2) : 0;
 	int64		n = known ? PG_GETARG_INT64(3) : 0;
-	int64		weight = (known && PG_NARGS() == 5) ? PG_GETARG_INT64(4) : 1;
+	int64		weight = (known && weighted) ? PG_GETARG_INT64(4) : 1;
 	FitStateExpanded *s;
 
 	if (known)
@@ -632,25 +927,53 @@ fit_bgbb_accum(PG_FUNCTION_ARGS)
 	s = fit_accum_state(fcinfo, "fit_bgbb_accum", FIT_KIND_BGBB, !known);
 	if (known)
 		fit_state_append(s, (double) x, (double) t_x, (double) n, (double) weight);
+	if (settings != NULL)
+		fit_state_apply_settings(s, settings);
 	FIT_RETURN_STATE(s);
 }
 
 /*
- * custseg.fit_spend_accum(state, x bigint, mean_spend float8)
- * custseg.fit_spend_accum(state, custseg.customer_summary)
- * Rows with x = 0 (no repeat purchase: no repeat spend) and rows with a
- * NULL value are skipped.
+ * custseg.fit_bgbb_accum(state, x bigint, t_x bigint, n bigint [, weight bigint])
+ * A row with a NULL value, or weight 0, is skipped.
  */
-PG_FUNCTION_INFO_V1(fit_spend_accum);
+PG_FUNCTION_INFO_V1(fit_bgbb_accum);
 Datum
-fit_spend_accum(PG_FUNCTION_ARGS)
+fit_bgbb_accum(PG_FUNCTION_ARGS)
 {
-	bool		known;
+	return fit_bgbb_accum_row(fcinfo, PG_NARGS() == 5, NULL);
+}
+
+/*
+ * custseg.fit_bgbb_accum(state, x, t_x, n, weight, penalty float8,
+ *						  start_values float8[])
+ */
+PG_FUNCTION_INFO_V1(fit_bgbb_settings_accum);
+Datum
+fit_bgbb_settings_accum(PG_FUNCTION_ARGS)
+{
+	FitSettings settings;
+
+	fit_settings_args(fcinfo, FIT_KIND_BGBB, -1, 5, 6, &settings);
+	return fit_bgbb_accum_row(fcinfo, true, &settings);
+}
+
+/*
+ * Add the customer of a row of a Gamma-Gamma fit.  Rows with x = 0 (no
+ * repeat purchase: no repeat spend) and rows with a NULL value are
+ * skipped; so, counted in the state, are the summaries whose repeat_spend
+ * is not positive (repeat purchases refunded).
+ */
+static Datum
+fit_spend_accum_row(FunctionCallInfo fcinfo, bool summary,
+					const FitSettings *settings)
+{
+	bool		known,
+				counted = false;
 	int64		x = 0;
 	double		m = 0;
 	FitStateExpanded *s;
 
-	if (PG_NARGS() == 2)
+	if (summary)
 	{
 		static const int attnums[2] = {FIT_ATT_REPEAT_PURCHASES, FIT_ATT_REPEAT_SPEND};
 		Datum		fields[2];
@@ -667,6 +990,11 @@ fit_spend_accum(PG_FUNCTION_ARGS)
 				m = DatumGetFloat8(fields[1]);
 			if (!isnull[0] && x == 0)
 				known = false;
+			if (known && x > 0 && isfinite(m) && m <= 0)
+			{
+				known = false;
+				counted = true;
+			}
 		}
 	}
 	else
@@ -694,7 +1022,7 @@ fit_spend_accum(PG_FUNCTION_ARGS)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("mean_spend must be positive for a customer with repeat purchases"),
-						 errhint("The Gamma-Gamma model needs positive spend; leave out customers whose repeat purchases were refunded (WHERE mean_spend > 0, or (summary).repeat_spend > 0).")));
+						 errhint("The Gamma-Gamma model needs positive spend; leave out customers whose repeat purchases were refunded (WHERE mean_spend > 0), or fit from the summaries, which skips them.")));
 			if (x > FIT_MAX_COUNT)
 				ereport(ERROR,
 						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -702,10 +1030,48 @@ fit_spend_accum(PG_FUNCTION_ARGS)
 						 errhint("x is the number of repeat purchases of one customer.")));
 		}
 	}
-	s = fit_accum_state(fcinfo, "fit_spend_accum", FIT_KIND_SPEND, !known);
+	s = fit_accum_state(fcinfo, "fit_spend_accum", FIT_KIND_SPEND,
+						!known && !counted);
 	if (known)
 		fit_state_append(s, (double) x, m, 0.0, 1.0);
+	if (counted)
+		s->settings.skipped += 1;
+	if (settings != NULL)
+		fit_state_apply_settings(s, settings);
 	FIT_RETURN_STATE(s);
+}
+
+/*
+ * custseg.fit_spend_accum(state, x bigint, mean_spend float8)
+ * custseg.fit_spend_accum(state, custseg.customer_summary)
+ */
+PG_FUNCTION_INFO_V1(fit_spend_accum);
+Datum
+fit_spend_accum(PG_FUNCTION_ARGS)
+{
+	return fit_spend_accum_row(fcinfo, PG_NARGS() == 2, NULL);
+}
+
+/* custseg.fit_spend_accum(state, x, mean_spend, penalty, start_values) */
+PG_FUNCTION_INFO_V1(fit_spend_settings_accum);
+Datum
+fit_spend_settings_accum(PG_FUNCTION_ARGS)
+{
+	FitSettings settings;
+
+	fit_settings_args(fcinfo, FIT_KIND_SPEND, -1, 3, 4, &settings);
+	return fit_spend_accum_row(fcinfo, false, &settings);
+}
+
+/* custseg.fit_spend_accum(state, summary, penalty, start_values) */
+PG_FUNCTION_INFO_V1(fit_spend_summary_settings_accum);
+Datum
+fit_spend_summary_settings_accum(PG_FUNCTION_ARGS)
+{
+	FitSettings settings;
+
+	fit_settings_args(fcinfo, FIT_KIND_SPEND, -1, 2, 3, &settings);
+	return fit_spend_accum_row(fcinfo, true, &settings);
 }
 
 /*
@@ -745,7 +1111,7 @@ fit_combine(PG_FUNCTION_ARGS)
  * ----------------------------------------------------------------
  */
 
-#define FIT_STATE_HINT "The form is {\"kind\":\"xtt\",\"cells\":[[k1,k2,k3,weight],...]} with kind xtt, bgbb or spend and the cells strictly increasing."
+#define FIT_STATE_HINT "The form is {\"kind\":\"xtt\",\"cells\":[[k1,k2,k3,weight],...]} with kind xtt, bgbb or spend and the cells strictly increasing, optionally followed by \"settings\":{\"unit\":[months,days,microseconds],\"penalty\":p,\"start\":[...]} and \"skipped\":n."
 
 /* A JSON string without escapes: one of names[1 .. n-1], else fail. */
 static int
@@ -761,7 +1127,60 @@ fit_parse_name(CustsegParser *ps, const char *const *names, int n, const char *w
 	custseg_parse_fail(ps, "Unknown %s \"%s\".", what, buf);
 }
 
-static const char *const fit_state_keys[] = {NULL, "kind", "cells"};
+static const char *const fit_state_keys[] = {NULL, "kind", "cells", "settings", "skipped"};
+static const char *const fit_settings_keys[] = {NULL, "unit", "penalty", "start"};
+
+/* A JSON number that must be a whole number within +-limit. */
+static double
+fit_parse_whole(CustsegParser *ps, double limit, const char *what)
+{
+	double		v = custseg_parse_number(ps);
+
+	if (v != floor(v) || fabs(v) > limit)
+		custseg_parse_fail(ps, "%s must be a whole number.", what);
+	return v;
+}
+
+/* The settings object of the text form, after "settings": */
+static void
+fit_parse_settings(CustsegParser *ps, FitSettings *settings)
+{
+	custseg_expect(ps, '{');
+	if (fit_parse_name(ps, fit_settings_keys, 4, "key") != 1)
+		custseg_parse_fail(ps, "The first key of the settings must be \"unit\".");
+	custseg_expect(ps, ':');
+	custseg_expect(ps, '[');
+	settings->unit.month = (int32) fit_parse_whole(ps, PG_INT32_MAX, "The months of the unit");
+	custseg_expect(ps, ',');
+	settings->unit.day = (int32) fit_parse_whole(ps, PG_INT32_MAX, "The days of the unit");
+	custseg_expect(ps, ',');
+	settings->unit.time = (int64) fit_parse_whole(ps, (double) FIT_MAX_UNIT_USECS,
+												  "The microseconds of the unit");
+	custseg_expect(ps, ']');
+	custseg_expect(ps, ',');
+	if (fit_parse_name(ps, fit_settings_keys, 4, "key") != 2)
+		custseg_parse_fail(ps, "The second key of the settings must be \"penalty\".");
+	custseg_expect(ps, ':');
+	settings->penalty = custseg_parse_number(ps);
+	custseg_expect(ps, ',');
+	if (fit_parse_name(ps, fit_settings_keys, 4, "key") != 3)
+		custseg_parse_fail(ps, "The third key of the settings must be \"start\".");
+	custseg_expect(ps, ':');
+	custseg_expect(ps, '[');
+	settings->nstart = 0;
+	if (!custseg_accept(ps, ']'))
+	{
+		do
+		{
+			if (settings->nstart == FIT_MAX_PARAMS)
+				custseg_parse_fail(ps, "Too many start values.");
+			settings->start[settings->nstart++] = custseg_parse_number(ps);
+		} while (custseg_accept(ps, ','));
+		custseg_expect(ps, ']');
+	}
+	custseg_expect(ps, '}');
+	settings->given = true;
+}
 
 /*
  * custseg.fit_state text input: {"kind":"xtt","cells":[[k1,k2,k3,w],...]}
@@ -781,6 +1200,8 @@ fit_state_in(PG_FUNCTION_ARGS)
 	FitStateFlat *flat;
 	double		customers = 0;
 	Size		size;
+	FitSettings settings;
+	const char *problem;
 
 	ps.input = PG_GETARG_CSTRING(0);
 	ps.p = ps.input;
@@ -797,13 +1218,12 @@ fit_state_in(PG_FUNCTION_ARGS)
 		custseg_parse_fail(&ps, "The second key must be \"cells\".");
 	custseg_expect(&ps, ':');
 	custseg_expect(&ps, '[');
-	if (custseg_accept(&ps, ']'))
-		custseg_parse_fail(&ps, "A state has at least one cell.");
 	cells = palloc(sizeof(FitCell) * cap);
+	fit_settings_default(&settings);
+	if (!custseg_accept(&ps, ']'))
+	{
 	do
 	{
-		const char *problem;
-
 		if (n == cap)
 		{
 			if (cap >= (int64) ((MaxAllocSize - FIT_STATE_FLAT_HDRSZ) / sizeof(FitCell) / 2))
@@ -832,19 +1252,54 @@ fit_state_in(PG_FUNCTION_ARGS)
 		n++;
 	} while (custseg_accept(&ps, ','));
 	custseg_expect(&ps, ']');
+	}
+	if (custseg_accept(&ps, ','))
+	{
+		int			key = fit_parse_name(&ps, fit_state_keys, 5, "key");
+
+		if (key == 3)
+		{
+			custseg_expect(&ps, ':');
+			fit_parse_settings(&ps, &settings);
+			if (custseg_accept(&ps, ','))
+				key = fit_parse_name(&ps, fit_state_keys, 5, "key");
+			else
+				key = 0;
+		}
+		if (key == 4)
+		{
+			custseg_expect(&ps, ':');
+			settings.skipped = custseg_parse_number(&ps);
+			if (!(settings.skipped > 0))
+				custseg_parse_fail(&ps, "skipped must be positive when present.");
+		}
+		else if (key != 0)
+			custseg_parse_fail(&ps, "After the cells come \"settings\" and \"skipped\", in this order.");
+		problem = fit_settings_problem(kind, &settings);
+		if (problem != NULL)
+			custseg_parse_fail(&ps, "%s", problem);
+	}
+	if (n == 0 && !fit_settings_stored(&settings))
+		custseg_parse_fail(&ps, "A state has at least one cell.");
 	custseg_expect(&ps, '}');
 	custseg_skip_space(&ps);
 	if (*ps.p != '\0')
 		custseg_parse_fail(&ps, "Unexpected text after the object at character %d.",
 						   custseg_parse_pos(&ps));
 
-	size = FIT_STATE_FLAT_HDRSZ + n * sizeof(FitCell);
+	size = FIT_STATE_FLAT_HDRSZ + n * sizeof(FitCell) +
+		(fit_settings_stored(&settings) ? sizeof(FitSettings) : 0);
 	flat = palloc0(size);
 	SET_VARSIZE(flat, size);
 	flat->kind = kind;
 	flat->ncells = n;
 	for (i = 0; i < n; i++)
 		flat->cells[i] = cells[i];
+	if (fit_settings_stored(&settings))
+	{
+		flat->kind |= FIT_FLAT_SETTINGS;
+		memcpy((char *) flat->cells + n * sizeof(FitCell), &settings, sizeof(FitSettings));
+	}
 	pfree(cells);
 	PG_RETURN_POINTER(flat);
 }
@@ -878,6 +1333,26 @@ fit_state_out(PG_FUNCTION_ARGS)
 		if ((i & 65535) == 65535)
 			CHECK_FOR_INTERRUPTS();
 	}
-	appendStringInfoString(&buf, "]}");
+	appendStringInfoChar(&buf, ']');
+	if (v.settings.given)
+	{
+		appendStringInfo(&buf, ",\"settings\":{\"unit\":[%d,%d," INT64_FORMAT "],\"penalty\":",
+						 v.settings.unit.month, v.settings.unit.day, v.settings.unit.time);
+		custseg_append_float8(&buf, v.settings.penalty);
+		appendStringInfoString(&buf, ",\"start\":[");
+		for (i = 0; i < v.settings.nstart; i++)
+		{
+			if (i > 0)
+				appendStringInfoChar(&buf, ',');
+			custseg_append_float8(&buf, v.settings.start[i]);
+		}
+		appendStringInfoString(&buf, "]}");
+	}
+	if (v.settings.skipped > 0)
+	{
+		appendStringInfoString(&buf, ",\"skipped\":");
+		custseg_append_float8(&buf, v.settings.skipped);
+	}
+	appendStringInfoChar(&buf, '}');
 	PG_RETURN_CSTRING(buf.data);
 }

@@ -130,6 +130,12 @@ gammagamma_final(PG_FUNCTION_ARGS)
 	int			i;
 
 	fit_state_cells(PG_GETARG_DATUM(0), FIT_KIND_SPEND, &cells);
+	if (cells.settings.skipped > 0)
+		ereport(NOTICE,
+				(errmsg("Gamma-Gamma fit skipped the customers whose repeat spend is not positive: %.0f",
+						cells.settings.skipped),
+				 errdetail("The model of the spend per purchase needs positive amounts; their repeat purchases were refunded or free."),
+				 errhint("Their CLV uses the expected spend of the population, shrunk towards a mean spend of 0.")));
 	if (cells.ncells == 0)
 		PG_RETURN_NULL();
 
@@ -173,8 +179,9 @@ gammagamma_final(PG_FUNCTION_ARGS)
 	theta[0] = 0.0;
 	theta[1] = log(2.0);
 	theta[2] = log(spend / cells.customers);
-	fit_minimize(GAMMAGAMMA_NPARAMS, theta, gammagamma_objective, &data,
-				 GAMMAGAMMA_MAX_ITERATIONS, &result);
+	fit_estimate(GAMMAGAMMA_NPARAMS, theta, gammagamma_objective, &data,
+				 GAMMAGAMMA_MAX_ITERATIONS, &cells.settings, cells.customers,
+				 &result);
 	/* One (x, zbar) shared by everyone: no spread to fit, no maximum. */
 	if (cells.ncells < 2)
 		result.converged = false;
@@ -184,49 +191,7 @@ gammagamma_final(PG_FUNCTION_ARGS)
 
 	PG_RETURN_DATUM(fit_model_datum(fcinfo, "Gamma-Gamma", GAMMAGAMMA_NPARAMS,
 									params, -result.value, cells.customers,
-									&result));
-}
-
-/*
- * The expected value of a purchase of a customer with x repeat purchases of
- * mean value mean_spend under gg = (p, q, gamma): p (gamma + x mean_spend) /
- * (p x + q - 1).  A mean spend of 0 (repeat purchases refunded) is allowed:
- * the prediction then shrinks the population mean towards 0.  It is finite
- * only when p x + q > 1; a model with q <= 1
- * gives no finite value for a customer without repeat purchases, which is
- * an error (so is a value beyond float8).  Shared by expected_spend and the
- * clv functions of every purchase model (fit.h).
- */
-double
-fit_expected_spend(const double *gg, int64 x, double mean_spend)
-{
-	double		spend;
-
-	if (x < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("x must not be negative"),
-				 errhint("x is the number of repeat purchases: purchases after the first one.")));
-	custseg_check_finite(mean_spend, "mean_spend");
-	if (mean_spend < 0.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("mean_spend must not be negative"),
-				 errhint("mean_spend is the mean value of the repeat purchases; pass greatest(mean_spend, 0) for a customer whose repeat purchases were refunded.")));
-	if (gg[0] * (double) x + gg[1] <= 1.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("expected spend is infinite for x = " INT64_FORMAT " under a model with p = %g, q = %g",
-						x, gg[0], gg[1]),
-				 errhint("The expected spend is finite only when p x + q > 1: a model with q <= 1 has none for customers without (or with few) repeat purchases. Use a model fitted on cleaner spend data, or a fixed spend, for them.")));
-
-	spend = gg[0] * (gg[2] + (double) x * mean_spend) / (gg[0] * (double) x + gg[1] - 1.0);
-	if (!isfinite(spend))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("expected spend is out of the range of float8"),
-				 errhint("Express mean_spend in a larger currency unit.")));
-	return spend;
+									&result, &cells.settings));
 }
 
 /* custseg.expected_spend(gammagamma, x, mean_spend): fit_expected_spend. */
@@ -239,4 +204,23 @@ gammagamma_expected_spend(PG_FUNCTION_ARGS)
 	fit_model_read(PG_GETARG_DATUM(0), "custseg.gammagamma", GAMMAGAMMA_NPARAMS,
 				   fit_gammagamma_param_names, gg);
 	PG_RETURN_FLOAT8(fit_expected_spend(gg, PG_GETARG_INT64(1), PG_GETARG_FLOAT8(2)));
+}
+
+/* custseg.model_summary(gammagamma) */
+PG_FUNCTION_INFO_V1(gammagamma_model_summary);
+Datum
+gammagamma_model_summary(PG_FUNCTION_ARGS)
+{
+	fit_model_summary(fcinfo, "custseg.gammagamma", "Gamma-Gamma",
+					  GAMMAGAMMA_NPARAMS, fit_gammagamma_param_names, NULL);
+	return (Datum) 0;
+}
+
+/* custseg.parameter_draws(gammagamma, draws, seed) */
+PG_FUNCTION_INFO_V1(gammagamma_parameter_draws);
+Datum
+gammagamma_parameter_draws(PG_FUNCTION_ARGS)
+{
+	fit_parameter_draws(fcinfo, "custseg.gammagamma", "Gamma-Gamma", GAMMAGAMMA_NPARAMS, fit_gammagamma_param_names, false);
+	return (Datum) 0;
 }

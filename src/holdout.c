@@ -21,16 +21,13 @@
  * A key is in the holdout when (hash >> 11) * 2^-53 < fraction: the top 53
  * bits of the hash as a number in [0, 1).
  *
- * custseg.uplift(treated, outcome) compares the treated rows with the
- * control (holdout) rows: a two-proportion z-test when every outcome is 0
- * or 1, Welch's t-test otherwise.  Its state, custseg.uplift_state, holds
- * per group the number of rows, the sum of the outcomes and the sum of
- * squared deviations from the mean (updated and merged with the formulas
- * of Youngs and Cramer, as PostgreSQL's variance does), and whether every
- * outcome so far was 0 or 1.  Sums of 0/1 outcomes are exact integers, so
- * the z-test works from exact counts.  The state is a fixed-size type with
- * an exact text form (not internal), so that Citus can run the aggregate
- * in parts on its workers.
+ * The uplift aggregates are in uplift.c.  Here remains the state of
+ * 0.1.0's custseg.uplift(treated, outcome), custseg.uplift_state, so that
+ * states stored by 0.1.0 stay readable and give their result through
+ * custseg.uplift_final: per group the number of rows, the sum of the
+ * outcomes and the sum of squared deviations from the mean (Youngs and
+ * Cramer), and whether every outcome was 0 or 1.  Its transition and
+ * combine functions are kept for the 0.1.0 install script.
  *
  * Student's t distribution, for the Welch test and for the SQL functions
  * custseg.student_t_cdf and custseg.student_t_quantile, comes from the
@@ -394,7 +391,7 @@ student_t_beta_cf(float8 a, float8 b, float8 x)
  * 0.0025 t^12 / df^3 relative, is below 2e-14 where it is used
  * (df >= 10^4 and t^4 <= 2e-4 df).
  */
-static float8
+float8
 student_t_upper(float8 t, float8 df)
 {
 	float8		a = 0.5 * df,
@@ -452,7 +449,7 @@ student_t_density(float8 t, float8 df)
  * P(T > t) - q inside a bracket that every step narrows, with a bisection
  * step whenever Newton's would leave the bracket.
  */
-static float8
+float8
 student_t_upper_inverse(float8 q, float8 df)
 {
 	float8		lo = 0.0,
@@ -552,9 +549,6 @@ student_t_quantile(PG_FUNCTION_ARGS)
  *		Uplift
  * ----------------------------------------------------------------
  */
-
-/* The normal quantile at 0.975: half-width of a 95% interval in SEs. */
-#define UPLIFT_Z_975	1.959963984540054
 
 /* Most rows one group of a state may count, so that counts stay exact. */
 #define UPLIFT_MAX_ROWS	(INT64CONST(1) << 53)
@@ -696,150 +690,27 @@ uplift_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(s);
 }
 
-/* A field of the result, which must be a finite number. */
-static float8
-uplift_finite(float8 v, const char *what)
-{
-	if (!isfinite(v))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("%s of the uplift is out of range", what),
-				 errhint("Express the outcome in a larger unit, for example thousands.")));
-	return v;
-}
-
-/* Result fields of custseg.uplift, 0-based. */
-enum
-{
-	UPLIFT_TEST,
-	UPLIFT_TREATED_SIZE,
-	UPLIFT_CONTROL_SIZE,
-	UPLIFT_TREATED_MEAN,
-	UPLIFT_CONTROL_MEAN,
-	UPLIFT_ABSOLUTE_LIFT,
-	UPLIFT_RELATIVE_LIFT,
-	UPLIFT_CI_LOW,
-	UPLIFT_CI_HIGH,
-	UPLIFT_P_VALUE,
-	UPLIFT_STATISTIC,
-	UPLIFT_DF,
-	UPLIFT_NFIELDS
-};
-
 /*
- * custseg.uplift_final(state) -> custseg.uplift
- *
- * Two-proportion z-test (every outcome 0 or 1): the statistic and p-value
- * use the pooled standard error sqrt(p(1 - p)(1/n1 + 1/n0)), p the share of
- * ones over both groups; the interval uses the unpooled standard error
- * sqrt(p1(1 - p1)/n1 + p0(1 - p0)/n0) and the normal quantile 1.95996...
- * Welch's t-test: standard error sqrt(v1/n1 + v0/n0) with the sample
- * variances, Welch-Satterthwaite degrees of freedom, Student's t for the
- * p-value and for the interval.  A field whose standard error is 0 is NULL.
+ * custseg.uplift_final(state) -> custseg.uplift: the result of a state of
+ * 0.1.0's aggregate, computed as custseg.uplift computes it (uplift.c).
  */
 PG_FUNCTION_INFO_V1(uplift_final);
 Datum
 uplift_final(PG_FUNCTION_ARGS)
 {
 	const UpliftState *s = (const UpliftState *) PG_GETARG_POINTER(0);
-	const UpliftGroup *t = &s->treated,
-			   *c = &s->control;
-	TupleDesc	desc = custseg_result_desc(fcinfo);
-	Datum		values[UPLIFT_NFIELDS];
-	bool		isnull[UPLIFT_NFIELDS];
-	float8		n1 = (float8) t->n,
-				n0 = (float8) c->n,
-				mean1,
-				mean0,
-				lift,
-				se,
-				half = 0.0;
+	const UpliftGroup *g[2] = {&s->treated, &s->control};
+	UpliftMoments m[2];
 	int			i;
 
-	if (t->n == 0 || c->n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("uplift needs at least one %s row", t->n == 0 ? "treated" : "control"),
-				 errdetail("The input has " INT64_FORMAT " treated and " INT64_FORMAT " control rows.",
-						   t->n, c->n),
-				 errhint("Give every customer of the experiment a row: treated true for those who got the campaign, false for the holdout.")));
-
-	for (i = 0; i < UPLIFT_NFIELDS; i++)
+	for (i = 0; i < 2; i++)
 	{
-		values[i] = (Datum) 0;
-		isnull[i] = true;
+		m[i].n = g[i]->n;
+		m[i].sum = g[i]->sum;
+		m[i].mean = g[i]->n > 0 ? g[i]->sum / (float8) g[i]->n : 0.0;
+		m[i].m2 = g[i]->m2;
 	}
-	mean1 = t->sum / n1;
-	mean0 = c->sum / n0;
-	lift = uplift_finite(mean1 - mean0, "absolute lift");
-	values[UPLIFT_TREATED_SIZE] = Int64GetDatum(t->n);
-	values[UPLIFT_CONTROL_SIZE] = Int64GetDatum(c->n);
-	values[UPLIFT_TREATED_MEAN] = Float8GetDatum(mean1);
-	values[UPLIFT_CONTROL_MEAN] = Float8GetDatum(mean0);
-	values[UPLIFT_ABSOLUTE_LIFT] = Float8GetDatum(lift);
-	for (i = UPLIFT_TEST; i <= UPLIFT_ABSOLUTE_LIFT; i++)
-		isnull[i] = false;
-	if (mean0 != 0.0)
-	{
-		values[UPLIFT_RELATIVE_LIFT] =
-			Float8GetDatum(uplift_finite(lift / mean0, "relative lift"));
-		isnull[UPLIFT_RELATIVE_LIFT] = false;
-	}
-
-	if (s->binary)
-	{
-		float8		pooled = (t->sum + c->sum) / (n1 + n0);
-		float8		se_pooled = sqrt(pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n0));
-
-		values[UPLIFT_TEST] = CStringGetTextDatum("two-proportion z-test");
-		if (se_pooled > 0.0)
-		{
-			float8		z = lift / se_pooled;
-
-			values[UPLIFT_STATISTIC] = Float8GetDatum(z);
-			values[UPLIFT_P_VALUE] = Float8GetDatum(erfc(fabs(z) * M_SQRT1_2));
-			isnull[UPLIFT_STATISTIC] = isnull[UPLIFT_P_VALUE] = false;
-		}
-		se = sqrt(mean1 * (1.0 - mean1) / n1 + mean0 * (1.0 - mean0) / n0);
-		half = UPLIFT_Z_975 * se;
-	}
-	else
-	{
-		float8		a,
-					b;
-
-		values[UPLIFT_TEST] = CStringGetTextDatum("Welch t-test");
-		if (t->n < 2 || c->n < 2)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("Welch's t-test needs at least two rows in each group"),
-					 errdetail("The input has " INT64_FORMAT " treated and " INT64_FORMAT " control rows.",
-							   t->n, c->n),
-					 errhint("Outcomes other than 0 and 1 are compared with Welch's t-test, which estimates the variance of each group; measure more customers.")));
-		a = t->m2 / (n1 - 1.0) / n1;	/* squared standard errors of the means */
-		b = c->m2 / (n0 - 1.0) / n0;
-		se = uplift_finite(sqrt(a + b), "standard error");
-		if (se > 0.0)
-		{
-			float8		wa = a / (a + b),
-						wb = b / (a + b),
-						df = 1.0 / (wa * wa / (n1 - 1.0) + wb * wb / (n0 - 1.0)),
-						tstat = lift / se;
-
-			values[UPLIFT_STATISTIC] = Float8GetDatum(tstat);
-			values[UPLIFT_P_VALUE] = Float8GetDatum(2.0 * student_t_upper(fabs(tstat), df));
-			values[UPLIFT_DF] = Float8GetDatum(df);
-			isnull[UPLIFT_STATISTIC] = isnull[UPLIFT_P_VALUE] = isnull[UPLIFT_DF] = false;
-			half = student_t_upper_inverse(0.025, df) * se;
-		}
-	}
-	if (se > 0.0)
-	{
-		values[UPLIFT_CI_LOW] = Float8GetDatum(uplift_finite(lift - half, "confidence interval"));
-		values[UPLIFT_CI_HIGH] = Float8GetDatum(uplift_finite(lift + half, "confidence interval"));
-		isnull[UPLIFT_CI_LOW] = isnull[UPLIFT_CI_HIGH] = false;
-	}
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, isnull)));
+	return custseg_uplift_compare(fcinfo, &m[0], &m[1], s->binary);
 }
 
 

@@ -339,3 +339,256 @@ fit_minimize(int n, double *theta, FitObjective f, void *arg,
 	result->value = x.f;
 	result->iterations = iter;
 }
+
+
+/* ----------------------------------------------------------------
+ *		The fit of a model family: settings, and the information
+ * ----------------------------------------------------------------
+ */
+
+/* f with the L2 penalty weight * sum theta[i]^2. */
+typedef struct FitPenalized
+{
+	int			n;
+	FitObjective f;
+	void	   *arg;
+	double		weight;
+} FitPenalized;
+
+static double
+fit_penalized(const double *theta, double *grad, void *arg)
+{
+	FitPenalized *p = (FitPenalized *) arg;
+	double		v = p->f(theta, grad, p->arg);
+	int			i;
+
+	for (i = 0; i < p->n; i++)
+	{
+		v += p->weight * theta[i] * theta[i];
+		grad[i] += 2 * p->weight * theta[i];
+	}
+	return v;
+}
+
+/* Step of the central differences of the gradient, in theta. */
+#define FIT_HESSIAN_STEP	1e-4
+
+/*
+ * The Hessian of f at theta by central differences of its gradient,
+ * symmetrized.  False when f or a gradient is not finite at a step.
+ */
+static bool
+fit_information(int n, const double *theta, FitObjective f, void *arg,
+				double *H)
+{
+	double		x[FIT_MAX_PARAMS],
+				gp[FIT_MAX_PARAMS],
+				gm[FIT_MAX_PARAMS];
+	int			i,
+				j;
+
+	memcpy(x, theta, sizeof(double) * n);
+	for (j = 0; j < n; j++)
+	{
+		double		h = FIT_HESSIAN_STEP * Max(1.0, fabs(theta[j]));
+
+		CHECK_FOR_INTERRUPTS();
+		x[j] = theta[j] + h;
+		if (!isfinite(f(x, gp, arg)))
+			return false;
+		x[j] = theta[j] - h;
+		if (!isfinite(f(x, gm, arg)))
+			return false;
+		x[j] = theta[j];
+		/* the step actually taken, as represented */
+		h = 0.5 * ((theta[j] + h) - (theta[j] - h));
+		for (i = 0; i < n; i++)
+		{
+			H[i * n + j] = (gp[i] - gm[i]) / (2 * h);
+			if (!isfinite(H[i * n + j]))
+				return false;
+		}
+	}
+	for (i = 0; i < n; i++)
+		for (j = 0; j < i; j++)
+		{
+			double		m = 0.5 * (H[i * n + j] + H[j * n + i]);
+
+			H[i * n + j] = m;
+			H[j * n + i] = m;
+		}
+	return true;
+}
+
+void
+fit_estimate(int n, double *theta, FitObjective f, void *arg,
+			 int max_iterations, const FitSettings *settings,
+			 double customers, FitResult *result)
+{
+	FitPenalized pen;
+	FitObjective g = f;
+	void	   *garg = arg;
+	double		grad[FIT_MAX_PARAMS];
+	int			i;
+
+	Assert(n >= 1 && n <= FIT_MAX_PARAMS);
+	if (settings->nstart != 0)
+	{
+		Assert(settings->nstart == n);
+		for (i = 0; i < n; i++)
+			theta[i] = log(settings->start[i]);
+	}
+	for (i = 0; i < n; i++)
+		result->start[i] = exp(theta[i]);
+	result->penalty = settings->penalty;
+	if (settings->penalty > 0)
+	{
+		pen.n = n;
+		pen.f = f;
+		pen.arg = arg;
+		pen.weight = settings->penalty * customers;
+		g = fit_penalized;
+		garg = &pen;
+	}
+
+	fit_minimize(n, theta, g, garg, max_iterations, result);
+
+	/* once, at the end: the information, and f without the penalty */
+	result->has_information = fit_information(n, theta, g, garg,
+											  result->information);
+	if (settings->penalty > 0)
+		result->value = f(theta, grad, arg);
+}
+
+/*
+ * The eigenvalues d and eigenvectors (columns of V) of the symmetric n x n
+ * matrix A by cyclic Jacobi rotations; A is destroyed.
+ */
+static void
+fit_jacobi(int n, double *A, double *d, double *V)
+{
+	int			sweep,
+				p,
+				q,
+				k;
+
+	for (p = 0; p < n; p++)
+		for (q = 0; q < n; q++)
+			V[p * n + q] = (p == q);
+	for (sweep = 0; sweep < 100; sweep++)
+	{
+		double		off = 0,
+					total = 0;
+
+		for (p = 0; p < n; p++)
+			for (q = 0; q < n; q++)
+			{
+				total += A[p * n + q] * A[p * n + q];
+				if (p != q)
+					off += A[p * n + q] * A[p * n + q];
+			}
+		if (off <= 1e-30 * total)
+			break;
+		for (p = 0; p < n - 1; p++)
+			for (q = p + 1; q < n; q++)
+			{
+				double		apq = A[p * n + q],
+							theta,
+							t,
+							c,
+							s;
+
+				if (apq == 0)
+					continue;
+				theta = (A[q * n + q] - A[p * n + p]) / (2 * apq);
+				t = copysign(1.0, theta) / (fabs(theta) + sqrt(theta * theta + 1));
+				c = 1 / sqrt(t * t + 1);
+				s = t * c;
+				for (k = 0; k < n; k++)
+				{
+					double		akp = A[k * n + p],
+								akq = A[k * n + q];
+
+					A[k * n + p] = c * akp - s * akq;
+					A[k * n + q] = s * akp + c * akq;
+				}
+				for (k = 0; k < n; k++)
+				{
+					double		apk = A[p * n + k],
+								aqk = A[q * n + k];
+
+					A[p * n + k] = c * apk - s * aqk;
+					A[q * n + k] = s * apk + c * aqk;
+				}
+				for (k = 0; k < n; k++)
+				{
+					double		vkp = V[k * n + p],
+								vkq = V[k * n + q];
+
+					V[k * n + p] = c * vkp - s * vkq;
+					V[k * n + q] = s * vkp + c * vkq;
+				}
+			}
+	}
+	for (p = 0; p < n; p++)
+		d[p] = A[p * n + p];
+}
+
+/* The smallest eigenvalue of a determined model, relative to the largest. */
+#define FIT_MIN_EIGEN_RATIO	1e-10
+
+bool
+fit_covariance(int n, const double *H, double *cov, bool *unidentified)
+{
+	double		A[FIT_MAX_PARAMS * FIT_MAX_PARAMS],
+				V[FIT_MAX_PARAMS * FIT_MAX_PARAMS],
+				d[FIT_MAX_PARAMS],
+				scale[FIT_MAX_PARAMS],
+				dmax = 0;
+	bool		ok = true;
+	int			i,
+				j,
+				k;
+
+	Assert(n >= 1 && n <= FIT_MAX_PARAMS);
+	for (i = 0; i < n; i++)
+	{
+		unidentified[i] = false;
+		if (!(H[i * n + i] > 0) || !isfinite(H[i * n + i]))
+		{
+			unidentified[i] = true;
+			ok = false;
+		}
+	}
+	if (!ok)
+		return false;
+	for (i = 0; i < n; i++)
+		scale[i] = 1 / sqrt(H[i * n + i]);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++)
+			A[i * n + j] = H[i * n + j] * scale[i] * scale[j];
+	fit_jacobi(n, A, d, V);
+	for (k = 0; k < n; k++)
+		dmax = Max(dmax, fabs(d[k]));
+	for (k = 0; k < n; k++)
+		if (!(d[k] > FIT_MIN_EIGEN_RATIO * dmax))
+		{
+			ok = false;
+			for (i = 0; i < n; i++)
+				if (fabs(V[i * n + k]) >= 0.3)
+					unidentified[i] = true;
+		}
+	if (!ok)
+		return false;
+	/* cov = S V diag(1 / d) V' S */
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++)
+		{
+			double		sum = 0;
+
+			for (k = 0; k < n; k++)
+				sum += V[i * n + k] * V[j * n + k] / d[k];
+			cov[i * n + j] = scale[i] * scale[j] * sum;
+		}
+	return true;
+}

@@ -547,8 +547,8 @@ paretonbd_final(PG_FUNCTION_ARGS)
 
 	fit.cells = &cells;
 	fit.budget = 2e6 + 200.0 * cells.ncells;
-	fit_minimize(PNBD_NPARAMS, theta, pnbd_objective, &fit,
-				 PNBD_MAX_ITERATIONS, &result);
+	fit_estimate(PNBD_NPARAMS, theta, pnbd_objective, &fit,
+				 PNBD_MAX_ITERATIONS, &cells.settings, cells.customers, &result);
 
 	/*
 	 * Without a repeat purchase the likelihood has no maximum (r / alpha ->
@@ -559,7 +559,8 @@ paretonbd_final(PG_FUNCTION_ARGS)
 	for (j = 0; j < PNBD_NPARAMS; j++)
 		params[j] = exp(theta[j]);
 	PG_RETURN_DATUM(fit_model_datum(fcinfo, "Pareto/NBD", PNBD_NPARAMS, params,
-									0.0 - result.value, cells.customers, &result));
+									0.0 - result.value, cells.customers, &result,
+									&cells.settings));
 }
 
 
@@ -568,12 +569,15 @@ paretonbd_final(PG_FUNCTION_ARGS)
  * ----------------------------------------------------------------
  */
 
-/* The parameters of the custseg.paretonbd argument argno. */
-static void
+/*
+ * The parameters of the custseg.paretonbd argument argno; returns the
+ * length of its unit in days.
+ */
+static double
 pnbd_read(FunctionCallInfo fcinfo, int argno, double *p)
 {
-	fit_model_arg(fcinfo, argno, FIT_SLOT_MODEL, "custseg.paretonbd", PNBD_NPARAMS,
-				  pnbd_param_names, p);
+	return fit_model_unit_arg(fcinfo, argno, FIT_SLOT_MODEL, "custseg.paretonbd",
+							  PNBD_NPARAMS, pnbd_param_names, p);
 }
 
 /* A series that did not converge, in a prediction. */
@@ -657,31 +661,34 @@ pnbd_expected_cond(double h, void *arg)
 	return c->alive * pnbd_expected_alive(c->p, c->x, c->t, h);
 }
 
-/* The customer (x, t_x, t) of arguments argno .. argno + 2. */
-static void
-pnbd_customer(FunctionCallInfo fcinfo, int argno, PnbdCustomer *c)
+/* The customer of argument argno on, of kind ck; false for a NULL field. */
+static bool
+pnbd_customer(FunctionCallInfo fcinfo, int argno, FitCustomerKind ck,
+			  double unit_days, PnbdCustomer *c, FitCustomer *fc, int *next)
 {
-	int64		x = PG_GETARG_INT64(argno);
-	double		tx = PG_GETARG_FLOAT8(argno + 1),
-				t = PG_GETARG_FLOAT8(argno + 2);
-
-	fit_check_customer(x, tx, t);
-	c->x = (double) x;
-	c->t = t;
-	c->alive = pnbd_alive(c->p, c->x, tx, t);
+	if (!fit_customer_arg(fcinfo, argno, ck, unit_days, fc, next))
+		return false;
+	c->x = (double) fc->x;
+	c->t = fc->t;
+	c->alive = pnbd_alive(c->p, c->x, fc->t_x, fc->t);
+	return true;
 }
 
-/* custseg.expected_purchases(paretonbd, horizon, x, t_x, t) */
-PG_FUNCTION_INFO_V1(paretonbd_expected_purchases);
-Datum
-paretonbd_expected_purchases(PG_FUNCTION_ARGS)
+/* custseg.expected_purchases(paretonbd, horizon, customer) */
+static Datum
+pnbd_expected_purchases_impl(FunctionCallInfo fcinfo, FitCustomerKind ck,
+							 FitHorizonKind hk)
 {
 	PnbdCustomer c;
-	double		h;
+	FitCustomer fc;
+	double		h,
+				unit_days;
+	int			next;
 
-	pnbd_read(fcinfo, 0, c.p);
-	h = fit_horizon_arg(fcinfo, 1);
-	pnbd_customer(fcinfo, 2, &c);
+	unit_days = pnbd_read(fcinfo, 0, c.p);
+	h = fit_horizon_arg(fcinfo, 1, hk, unit_days);
+	if (!pnbd_customer(fcinfo, 2, ck, unit_days, &c, &fc, &next))
+		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(fit_check_result(pnbd_expected_cond(h, &c),
 									   "the expected number of purchases"));
 }
@@ -690,29 +697,68 @@ paretonbd_expected_purchases(PG_FUNCTION_ARGS)
  * custseg.expected_purchases(paretonbd, horizon): a new customer,
  * r beta / (alpha (s - 1)) (1 - (beta / (beta + h))^(s - 1)).
  */
-PG_FUNCTION_INFO_V1(paretonbd_expected_purchases_new);
-Datum
-paretonbd_expected_purchases_new(PG_FUNCTION_ARGS)
+static Datum
+pnbd_expected_purchases_new_impl(FunctionCallInfo fcinfo, FitHorizonKind hk)
 {
 	double		p[PNBD_NPARAMS];
 	double		h;
 
-	pnbd_read(fcinfo, 0, p);
-	h = fit_horizon_arg(fcinfo, 1);
+	h = fit_horizon_arg(fcinfo, 1, hk, pnbd_read(fcinfo, 0, p));
 	PG_RETURN_FLOAT8(fit_check_result(pnbd_expected_alive(p, 0.0, 0.0, h),
 									   "the expected number of purchases"));
 }
 
-/* custseg.p_alive(paretonbd, x, t_x, t) */
-PG_FUNCTION_INFO_V1(paretonbd_p_alive);
-Datum
-paretonbd_p_alive(PG_FUNCTION_ARGS)
+/* custseg.p_alive(paretonbd, customer) */
+static Datum
+pnbd_p_alive_impl(FunctionCallInfo fcinfo, FitCustomerKind ck)
 {
 	PnbdCustomer c;
+	FitCustomer fc;
+	int			next;
+	double		unit_days = pnbd_read(fcinfo, 0, c.p);
 
-	pnbd_read(fcinfo, 0, c.p);
-	pnbd_customer(fcinfo, 1, &c);
+	if (!pnbd_customer(fcinfo, 1, ck, unit_days, &c, &fc, &next))
+		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(fit_check_result(c.alive, "the probability of being alive"));
+}
+
+/*
+ * custseg.log_likelihood(paretonbd, x, t_x, t): log L of one customer,
+ * the term of the fit's objective.
+ */
+PG_FUNCTION_INFO_V1(paretonbd_log_likelihood);
+Datum
+paretonbd_log_likelihood(PG_FUNCTION_ARGS)
+{
+	double		p[PNBD_NPARAMS],
+				g[PNBD_NPARAMS],
+				logl;
+	PnbdXTerms	xt;
+	PnbdTail	tail_tx;
+	FitCustomer fc;
+	int			next,
+				terms;
+
+	pnbd_read(fcinfo, 0, p);
+	fit_customer_arg(fcinfo, 1, FIT_CUSTOMER_BIGINT, 1.0, &fc, &next);
+	pnbd_x_terms(p, (double) fc.x, &xt);
+	if (!pnbd_log_tail(p, (double) fc.x, fc.t_x, PNBD_MAX_TERMS, &tail_tx) ||
+		!pnbd_log_likelihood(p, &xt, (double) fc.x, fc.t_x, fc.t, &tail_tx,
+							 &logl, g, &terms))
+		pnbd_series_error();
+	PG_RETURN_FLOAT8(fit_check_result(logl, "the log-likelihood"));
+}
+
+/* custseg.model_summary(paretonbd) */
+static const int pnbd_time_powers[PNBD_NPARAMS] = {0, 1, 0, 1};
+
+PG_FUNCTION_INFO_V1(paretonbd_model_summary);
+Datum
+paretonbd_model_summary(PG_FUNCTION_ARGS)
+{
+	fit_model_summary(fcinfo, "custseg.paretonbd", "Pareto/NBD", PNBD_NPARAMS,
+					  pnbd_param_names, pnbd_time_powers);
+	return (Datum) 0;
 }
 
 
@@ -830,17 +876,16 @@ pnbd_purchase_probability(const double *p, int64 n, double h)
 }
 
 /* custseg.purchase_probability(paretonbd, n, horizon) */
-PG_FUNCTION_INFO_V1(paretonbd_purchase_probability);
-Datum
-paretonbd_purchase_probability(PG_FUNCTION_ARGS)
+static Datum
+pnbd_purchase_probability_impl(FunctionCallInfo fcinfo, FitHorizonKind hk)
 {
 	double		p[PNBD_NPARAMS];
 	int64		n;
 	double		h;
 
-	pnbd_read(fcinfo, 0, p);
+	h = pnbd_read(fcinfo, 0, p);
 	n = PG_GETARG_INT64(1);
-	h = fit_horizon_arg(fcinfo, 2);
+	h = fit_horizon_arg(fcinfo, 2, hk, h);
 	if (n < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -858,23 +903,83 @@ paretonbd_purchase_probability(PG_FUNCTION_ARGS)
  */
 
 /*
- * custseg.clv(paretonbd, gammagamma, x, t_x, t, mean_spend, horizon,
+ * custseg.clv(paretonbd, gammagamma, customer [, mean_spend], horizon,
  *			   annual_discount_rate [, margin])
  * = margin * expected spend per purchase * discounted expected purchases.
  */
-PG_FUNCTION_INFO_V1(paretonbd_clv);
-Datum
-paretonbd_clv(PG_FUNCTION_ARGS)
+static Datum
+pnbd_clv_impl(FunctionCallInfo fcinfo, FitCustomerKind ck, FitHorizonKind hk)
 {
 	PnbdCustomer c;
+	FitCustomer fc;
 	FitClvArgs	args;
-	double		de;
+	double		de,
+				unit_days;
+	int			next;
 
-	pnbd_read(fcinfo, 0, c.p);
-	pnbd_customer(fcinfo, 2, &c);
-	fit_clv_args(fcinfo, PG_GETARG_INT64(2), &args);
+	unit_days = pnbd_read(fcinfo, 0, c.p);
+	if (!pnbd_customer(fcinfo, 2, ck, unit_days, &c, &fc, &next))
+		PG_RETURN_NULL();
+	fit_clv_args(fcinfo, next, ck, hk, unit_days, &fc, &args);
 	/* E(h) is analytic in h but for h <= -(beta + t) */
 	de = fit_discounted_purchases_scaled(pnbd_expected_cond, &c, args.horizon,
-										 args.rate, c.p[PNBD_BETA] + c.t);
+										 args.rate, c.p[PNBD_BETA] + c.t,
+										 unit_days);
 	PG_RETURN_FLOAT8(fit_check_result(args.margin * args.spend * de, "the CLV"));
+}
+
+/* One SQL-callable function per SQL signature (0.1.0's: shared by two). */
+#define PNBD_ENTRY(name, impl, ...) \
+PG_FUNCTION_INFO_V1(paretonbd_##name); \
+Datum \
+paretonbd_##name(PG_FUNCTION_ARGS) \
+{ \
+	return impl(fcinfo, __VA_ARGS__); \
+}
+
+PNBD_ENTRY(expected_purchases, pnbd_expected_purchases_impl,
+		   FIT_CUSTOMER_BIGINT, FIT_HORIZON_GUESS)
+PNBD_ENTRY(expected_purchases_new, pnbd_expected_purchases_new_impl,
+		   FIT_HORIZON_GUESS)
+PNBD_ENTRY(purchase_probability, pnbd_purchase_probability_impl,
+		   FIT_HORIZON_GUESS)
+PNBD_ENTRY(clv, pnbd_clv_impl, FIT_CUSTOMER_BIGINT, FIT_HORIZON_GUESS)
+PNBD_ENTRY(p_alive, pnbd_p_alive_impl, FIT_CUSTOMER_BIGINT)
+
+PNBD_ENTRY(expected_purchases_number, pnbd_expected_purchases_impl,
+		   FIT_CUSTOMER_BIGINT, FIT_HORIZON_NUMBER)
+PNBD_ENTRY(expected_purchases_interval, pnbd_expected_purchases_impl,
+		   FIT_CUSTOMER_BIGINT, FIT_HORIZON_INTERVAL)
+PNBD_ENTRY(expected_purchases_xf_number, pnbd_expected_purchases_impl,
+		   FIT_CUSTOMER_FLOAT8, FIT_HORIZON_NUMBER)
+PNBD_ENTRY(expected_purchases_xf_interval, pnbd_expected_purchases_impl,
+		   FIT_CUSTOMER_FLOAT8, FIT_HORIZON_INTERVAL)
+PNBD_ENTRY(expected_purchases_summary_number, pnbd_expected_purchases_impl,
+		   FIT_CUSTOMER_SUMMARY, FIT_HORIZON_NUMBER)
+PNBD_ENTRY(expected_purchases_summary_interval, pnbd_expected_purchases_impl,
+		   FIT_CUSTOMER_SUMMARY, FIT_HORIZON_INTERVAL)
+PNBD_ENTRY(expected_purchases_new_number, pnbd_expected_purchases_new_impl,
+		   FIT_HORIZON_NUMBER)
+PNBD_ENTRY(expected_purchases_new_interval, pnbd_expected_purchases_new_impl,
+		   FIT_HORIZON_INTERVAL)
+PNBD_ENTRY(purchase_probability_number, pnbd_purchase_probability_impl,
+		   FIT_HORIZON_NUMBER)
+PNBD_ENTRY(purchase_probability_interval, pnbd_purchase_probability_impl,
+		   FIT_HORIZON_INTERVAL)
+PNBD_ENTRY(clv_number, pnbd_clv_impl, FIT_CUSTOMER_BIGINT, FIT_HORIZON_NUMBER)
+PNBD_ENTRY(clv_interval, pnbd_clv_impl, FIT_CUSTOMER_BIGINT, FIT_HORIZON_INTERVAL)
+PNBD_ENTRY(clv_xf_number, pnbd_clv_impl, FIT_CUSTOMER_FLOAT8, FIT_HORIZON_NUMBER)
+PNBD_ENTRY(clv_xf_interval, pnbd_clv_impl, FIT_CUSTOMER_FLOAT8, FIT_HORIZON_INTERVAL)
+PNBD_ENTRY(clv_summary_number, pnbd_clv_impl, FIT_CUSTOMER_SUMMARY, FIT_HORIZON_NUMBER)
+PNBD_ENTRY(clv_summary_interval, pnbd_clv_impl, FIT_CUSTOMER_SUMMARY, FIT_HORIZON_INTERVAL)
+PNBD_ENTRY(p_alive_xf, pnbd_p_alive_impl, FIT_CUSTOMER_FLOAT8)
+PNBD_ENTRY(p_alive_summary, pnbd_p_alive_impl, FIT_CUSTOMER_SUMMARY)
+
+/* custseg.parameter_draws(paretonbd, draws, seed) */
+PG_FUNCTION_INFO_V1(paretonbd_parameter_draws);
+Datum
+paretonbd_parameter_draws(PG_FUNCTION_ARGS)
+{
+	fit_parameter_draws(fcinfo, "custseg.paretonbd", "Pareto/NBD", PNBD_NPARAMS, pnbd_param_names, true);
+	return (Datum) 0;
 }

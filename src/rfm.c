@@ -1176,7 +1176,8 @@ rfm_state_flatten_into(ExpandedObjectHeader *eohptr, void *result,
 
 /*
  * The transition function of custseg.rfm_thresholds: state, then the RFM
- * values (three floats or one summary), then nopts of bins and method.
+ * values (three floats or one summary), then bins and method where the
+ * signature has them (the argument count says; rfm_check_options).
  */
 static Datum
 rfm_thresholds_accum_common(FunctionCallInfo fcinfo, bool summary)

@@ -777,3 +777,33 @@ custseg_summary_rfm(Datum summary, double *values)
 	values[2] = DatumGetFloat8(fields[2]);
 	return true;
 }
+
+/*
+ * summary_days(as_of timestamp, since timestamp) -> float8: the days from
+ * since to as_of with the arithmetic of summarize_final (recency_days,
+ * age_days): the microseconds between them, as a double, divided by the
+ * microseconds of a day.  The segment tables compute recency and age with
+ * it when read, as of their last refresh (sql/parts/tables.sql).
+ */
+PG_FUNCTION_INFO_V1(summary_days);
+Datum
+summary_days(PG_FUNCTION_ARGS)
+{
+	Timestamp	as_of = PG_GETARG_TIMESTAMP(0);
+	Timestamp	since = PG_GETARG_TIMESTAMP(1);
+	int64		usecs;
+
+	if (TIMESTAMP_NOT_FINITE(as_of) || TIMESTAMP_NOT_FINITE(since))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("%s must be finite", TIMESTAMP_NOT_FINITE(as_of) ? "as_of" : "since"),
+				 errhint("Pass finite timestamps: the days between infinities are not a number.")));
+	if (pg_sub_s64_overflow(as_of, since, &usecs))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("days from %s to %s are out of range",
+						DatumGetCString(DirectFunctionCall1(timestamp_out, TimestampGetDatum(since))),
+						DatumGetCString(DirectFunctionCall1(timestamp_out, TimestampGetDatum(as_of)))),
+				 errhint("Pass timestamps less than 292,000 years apart.")));
+	PG_RETURN_FLOAT8((double) usecs / USECS_PER_DAY);
+}

@@ -10,7 +10,11 @@ CREATE TYPE custseg.bgnbd AS (
 	log_likelihood float8,
 	customers bigint,
 	converged boolean,
-	iterations integer
+	iterations integer,
+	unit interval,				-- 0.2.0: the unit of the times (NULL: days)
+	penalty float8,				-- 0.2.0: the L2 penalty of the fit
+	start_values float8[],		-- 0.2.0: where the optimizer started
+	information float8[]		-- 0.2.0: observed information, log-parameters
 );
 
 CREATE TYPE custseg.mbgnbd AS (
@@ -21,7 +25,11 @@ CREATE TYPE custseg.mbgnbd AS (
 	log_likelihood float8,
 	customers bigint,
 	converged boolean,
-	iterations integer
+	iterations integer,
+	unit interval,				-- 0.2.0: the unit of the times (NULL: days)
+	penalty float8,				-- 0.2.0: the L2 penalty of the fit
+	start_values float8[],		-- 0.2.0: where the optimizer started
+	information float8[]		-- 0.2.0: observed information, log-parameters
 );
 
 CREATE FUNCTION custseg.bgnbd_final(custseg.fit_state)
@@ -34,7 +42,8 @@ AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- custseg.bgnbd_fit(x, t_x, t), custseg.bgnbd_fit(summary), and the same
 -- for mbgnbd_fit: one row per customer; rows with a NULL are skipped; no
--- row at all gives NULL.
+-- row at all gives NULL.  (The forms with a unit, penalty and start values,
+-- and the predictions: sql/parts/predict.sql.)
 DO $$
 DECLARE
 	model text;
@@ -53,47 +62,6 @@ BEGIN
 				)$sql$,
 				model, args);
 		END LOOP;
-
-		-- predictions, with the horizon in days or as an interval
-		FOREACH args IN ARRAY ARRAY['float8', 'interval'] LOOP
-			EXECUTE format($sql$
-				CREATE FUNCTION custseg.expected_purchases(model custseg.%1$s,
-					horizon %2$s, x bigint, t_x float8, t float8)
-				RETURNS float8
-				AS 'MODULE_PATHNAME', '%1$s_expected_purchases'
-				LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE$sql$,
-				model, args);
-			EXECUTE format($sql$
-				CREATE FUNCTION custseg.expected_purchases(model custseg.%1$s,
-					horizon %2$s)
-				RETURNS float8
-				AS 'MODULE_PATHNAME', '%1$s_expected_purchases_new'
-				LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE$sql$,
-				model, args);
-			EXECUTE format($sql$
-				CREATE FUNCTION custseg.purchase_probability(model custseg.%1$s,
-					n bigint, horizon %2$s)
-				RETURNS float8
-				AS 'MODULE_PATHNAME', '%1$s_purchase_probability'
-				LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE$sql$,
-				model, args);
-			EXECUTE format($sql$
-				CREATE FUNCTION custseg.clv(model custseg.%1$s,
-					gg custseg.gammagamma, x bigint, t_x float8, t float8,
-					mean_spend float8, horizon %2$s,
-					annual_discount_rate float8, margin float8 DEFAULT 1)
-				RETURNS float8
-				AS 'MODULE_PATHNAME', '%1$s_clv'
-				LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE$sql$,
-				model, args);
-		END LOOP;
-		EXECUTE format($sql$
-			CREATE FUNCTION custseg.p_alive(model custseg.%1$s,
-				x bigint, t_x float8, t float8)
-			RETURNS float8
-			AS 'MODULE_PATHNAME', '%1$s_p_alive'
-			LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE$sql$,
-			model);
 	END LOOP;
 END
 $$;

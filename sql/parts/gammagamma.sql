@@ -11,7 +11,10 @@ CREATE TYPE custseg.gammagamma AS (
 	log_likelihood float8,
 	customers bigint,
 	converged boolean,
-	iterations integer
+	iterations integer,
+	penalty float8,				-- 0.2.0: the L2 penalty of the fit
+	start_values float8[],		-- 0.2.0: where the optimizer started
+	information float8[]		-- 0.2.0: observed information, log-parameters
 );
 
 CREATE FUNCTION custseg.gammagamma_final(custseg.fit_state)

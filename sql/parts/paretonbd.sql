@@ -11,7 +11,11 @@ CREATE TYPE custseg.paretonbd AS (
 	log_likelihood float8,
 	customers bigint,
 	converged boolean,
-	iterations integer
+	iterations integer,
+	unit interval,				-- 0.2.0: the unit of the times (NULL: days)
+	penalty float8,				-- 0.2.0: the L2 penalty of the fit
+	start_values float8[],		-- 0.2.0: where the optimizer started
+	information float8[]		-- 0.2.0: observed information, log-parameters
 );
 
 CREATE FUNCTION custseg.paretonbd_final(custseg.fit_state)
@@ -36,47 +40,5 @@ CREATE AGGREGATE custseg.paretonbd_fit(summary custseg.customer_summary) (
 	PARALLEL = SAFE
 );
 
--- Predictions, with the horizon in days or as an interval.
-DO $$
-DECLARE
-	horizon text;
-BEGIN
-	FOREACH horizon IN ARRAY ARRAY['float8', 'interval'] LOOP
-		EXECUTE format($sql$
-			CREATE FUNCTION custseg.expected_purchases(model custseg.paretonbd,
-				horizon %1$s, x bigint, t_x float8, t float8)
-			RETURNS float8
-			AS 'MODULE_PATHNAME', 'paretonbd_expected_purchases'
-			LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE$sql$,
-			horizon);
-		EXECUTE format($sql$
-			CREATE FUNCTION custseg.expected_purchases(model custseg.paretonbd,
-				horizon %1$s)
-			RETURNS float8
-			AS 'MODULE_PATHNAME', 'paretonbd_expected_purchases_new'
-			LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE$sql$,
-			horizon);
-		EXECUTE format($sql$
-			CREATE FUNCTION custseg.purchase_probability(model custseg.paretonbd,
-				n bigint, horizon %1$s)
-			RETURNS float8
-			AS 'MODULE_PATHNAME', 'paretonbd_purchase_probability'
-			LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE$sql$,
-			horizon);
-		EXECUTE format($sql$
-			CREATE FUNCTION custseg.clv(model custseg.paretonbd,
-				gg custseg.gammagamma, x bigint, t_x float8, t float8,
-				mean_spend float8, horizon %1$s,
-				annual_discount_rate float8, margin float8 DEFAULT 1)
-			RETURNS float8
-			AS 'MODULE_PATHNAME', 'paretonbd_clv'
-			LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE$sql$,
-			horizon);
-	END LOOP;
-END
-$$;
-
-CREATE FUNCTION custseg.p_alive(model custseg.paretonbd, x bigint, t_x float8, t float8)
-RETURNS float8
-AS 'MODULE_PATHNAME', 'paretonbd_p_alive'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+-- The forms with a unit, penalty and start values, and the predictions:
+-- sql/parts/predict.sql.

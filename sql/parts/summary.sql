@@ -66,3 +66,11 @@ BEGIN
 	END LOOP;
 END
 $$;
+
+-- The days from since to as_of, exactly as custseg.summarize computes
+-- recency_days and age_days (the segment tables' view computes them with
+-- it when read).
+CREATE FUNCTION custseg.summary_days(as_of timestamp, since timestamp)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'summary_days'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

@@ -107,6 +107,13 @@ BEGIN
 			USING ERRCODE = 'undefined_table',
 				  HINT = 'The relation was dropped.';
 	END IF;
+	-- A segment table (sql/parts/tables.sql): its key is in its registry row.
+	SELECT t.customer_column INTO key FROM custseg.segment_tables t WHERE t.segment_table = view;
+	IF FOUND THEN
+		PERFORM custseg.orders_column(view, 'segment');
+		PERFORM custseg.orders_column(view, 'cell');
+		RETURN key;
+	END IF;
 	IF rel.relkind IS DISTINCT FROM 'm' THEN
 		RAISE EXCEPTION '% is not a materialized view', view
 			USING ERRCODE = 'wrong_object_type',
@@ -135,26 +142,18 @@ BEGIN
 END
 $$;
 
--- A materialized view of one row per customer: key, the fields of
--- custseg.customer_summary, the R, F and M scores, the cell and the segment,
--- with the unique index on the key that REFRESH ... CONCURRENTLY needs.
--- as_of NULL: the summary describes the moment of each refresh (now(),
--- LOCALTIMESTAMP or CURRENT_DATE, after the type of the time column), or
--- with as_of_unit the end of the refresh's minute, hour or day: then a
--- customer's row changes only when their orders do or the unit ends, and a
--- concurrent refresh rewrites only those rows.
--- thresholds NULL: recomputed from all customers at each refresh (bins,
--- method); otherwise frozen.
--- purchase_model and spend_model: with both, the columns expected_purchases,
--- p_alive and clv over clv_horizon, from the models frozen into the view's
--- query as typed literals.  purchase_model is a record so that calls without
--- models keep resolving to this one function (typed overloads with the
--- models as required arguments would make positional calls with untyped
--- literals ambiguous); its type is checked against clv_models below, the
--- model types that have custseg.expected_purchases, custseg.p_alive and
--- custseg.clv.
-CREATE FUNCTION custseg.create_segment_view(
-	view_name text,
+-- The checked parts of a segment view or table (kind 'view' or 'table'),
+-- shared by custseg.create_segment_view and custseg.create_segment_table:
+-- every argument checked with the errors documented for those functions,
+-- and the pieces of the generated queries as a jsonb object: schema and
+-- name of the new relation, the orders relation (quoted), the types of
+-- key and time, the expressions of time, amount and as_of over orders o,
+-- bins and method (recomputed thresholds), the summary fields read from
+-- k.s, the CLV columns over k.s (empty without models) and a description
+-- for the relation's comment.  Creates nothing.
+CREATE FUNCTION custseg.segment_definition(
+	kind text,
+	relation_name text,
 	orders regclass,
 	customer_column name,
 	time_column name,
@@ -171,14 +170,15 @@ CREATE FUNCTION custseg.create_segment_view(
 	annual_discount_rate float8 DEFAULT 0.1,
 	margin float8 DEFAULT 1,
 	default_schema name DEFAULT pg_catalog.current_schema())
-RETURNS regclass
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+RETURNS jsonb
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
--- Floats written into the view's query (models, rate, margin) read back
+-- Floats written into the generated query (models, rate, margin) read back
 -- exactly, whatever the caller's setting.
 SET extra_float_digits = 1
 AS $$
 DECLARE
+	caller text := 'custseg.create_segment_' || kind;
 	parts text[];
 	view_schema text;
 	view_rel text;
@@ -189,9 +189,7 @@ DECLARE
 	time_sql text;
 	amount_sql text;
 	as_of_sql text;
-	score_sql text;
 	score_bins integer;
-	distributed boolean := false;
 	summary_fields text[] := ARRAY['first_order', 'last_order', 'orders', 'purchase_days',
 		'revenue', 'avg_order_value', 'recency_days', 'repeat_purchases', 'active_days',
 		'age_days', 'repeat_spend'];
@@ -207,14 +205,18 @@ DECLARE
 	clv_sql text := '';
 	view_columns text[];
 	with_clv boolean;
-	created regclass;
 BEGIN
-	IF num_nulls(view_name, orders, customer_column, time_column, amount_column, map) > 0 THEN
-		RAISE EXCEPTION '% of custseg.create_segment_view must not be NULL',
-			CASE WHEN view_name IS NULL THEN 'view_name' WHEN orders IS NULL THEN 'orders'
+	IF kind IS NULL OR kind NOT IN ('view', 'table') THEN
+		RAISE EXCEPTION 'unknown kind of segment relation "%"', kind
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Pass ''view'' or ''table''.';
+	END IF;
+	IF num_nulls(relation_name, orders, customer_column, time_column, amount_column, map) > 0 THEN
+		RAISE EXCEPTION '% of % must not be NULL',
+			CASE WHEN relation_name IS NULL THEN kind || '_name' WHEN orders IS NULL THEN 'orders'
 				 WHEN customer_column IS NULL THEN 'customer_column'
 				 WHEN time_column IS NULL THEN 'time_column'
-				 WHEN amount_column IS NULL THEN 'amount_column' ELSE 'map' END
+				 WHEN amount_column IS NULL THEN 'amount_column' ELSE 'map' END, caller
 			USING ERRCODE = 'null_value_not_allowed',
 				  HINT = 'Only as_of, as_of_unit, thresholds, bins, method, purchase_model and spend_model may be NULL.';
 	END IF;
@@ -234,8 +236,8 @@ BEGIN
 		END IF;
 	ELSE
 		IF num_nulls(purchase_model, spend_model) > 0 THEN
-			RAISE EXCEPTION '% of custseg.create_segment_view must not be NULL when % is given',
-				CASE WHEN num_nulls(purchase_model) > 0 THEN 'purchase_model' ELSE 'spend_model' END,
+			RAISE EXCEPTION '% of % must not be NULL when % is given',
+				CASE WHEN num_nulls(purchase_model) > 0 THEN 'purchase_model' ELSE 'spend_model' END, caller,
 				CASE WHEN num_nulls(purchase_model) > 0 THEN 'spend_model' ELSE 'purchase_model' END
 				USING ERRCODE = 'null_value_not_allowed',
 					  HINT = 'CLV needs both models: a purchase model (e.g. from custseg.bgnbd_fit or custseg.mbgnbd_fit) and a spend model (custseg.gammagamma).';
@@ -257,9 +259,9 @@ BEGIN
 					  HINT = 'Its parameters are the best point the fit found, not a maximum of the likelihood: refit with more customers who made repeat purchases.';
 		END IF;
 		IF num_nulls(clv_horizon, annual_discount_rate, margin) > 0 THEN
-			RAISE EXCEPTION '% of custseg.create_segment_view must not be NULL',
+			RAISE EXCEPTION '% of % must not be NULL',
 				CASE WHEN clv_horizon IS NULL THEN 'clv_horizon'
-					 WHEN annual_discount_rate IS NULL THEN 'annual_discount_rate' ELSE 'margin' END
+					 WHEN annual_discount_rate IS NULL THEN 'annual_discount_rate' ELSE 'margin' END, caller
 				USING ERRCODE = 'null_value_not_allowed',
 					  HINT = 'Leave them out for the defaults: a horizon of 1 year, a discount rate of 0.1 a year and a margin of 1.';
 		END IF;
@@ -279,12 +281,12 @@ BEGIN
 			model_sql, spend_sql, clv_horizon, annual_discount_rate, margin);
 	END IF;
 
-	-- The view's name: "name" or "schema.name", quoted as in SQL.
-	parts := pg_catalog.parse_ident(view_name);
+	-- The relation's name: "name" or "schema.name", quoted as in SQL.
+	parts := pg_catalog.parse_ident(relation_name);
 	IF pg_catalog.array_length(parts, 1) > 2 THEN
-		RAISE EXCEPTION 'improper view name "%"', view_name
+		RAISE EXCEPTION 'improper % name "%"', kind, relation_name
 			USING ERRCODE = 'invalid_name',
-				  HINT = 'Give a view name, optionally qualified by a schema: name or schema.name.';
+				  HINT = format('Give a %s name, optionally qualified by a schema: name or schema.name.', kind);
 	END IF;
 	view_rel := parts[pg_catalog.array_length(parts, 1)];
 	view_schema := CASE WHEN pg_catalog.array_length(parts, 1) = 2 THEN parts[1]
@@ -292,15 +294,15 @@ BEGIN
 	IF view_schema IS NULL THEN
 		RAISE EXCEPTION 'no schema has been selected to create in'
 			USING ERRCODE = 'invalid_schema_name',
-				  HINT = 'Qualify the view name with a schema, or set search_path.';
+				  HINT = format('Qualify the %s name with a schema, or set search_path.', kind);
 	END IF;
 	IF NOT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = view_schema) THEN
 		RAISE EXCEPTION 'schema "%" does not exist', view_schema
 			USING ERRCODE = 'invalid_schema_name',
-				  HINT = 'Create the schema first, or qualify the view name with another one.';
+				  HINT = format('Create the schema first, or qualify the %s name with another one.', kind);
 	END IF;
 	IF pg_catalog.octet_length(view_rel) > 63 THEN
-		RAISE EXCEPTION 'view name "%" is too long', view_rel
+		RAISE EXCEPTION '% name "%" is too long', kind, view_rel
 			USING ERRCODE = 'name_too_long',
 				  HINT = 'PostgreSQL names have at most 63 bytes.';
 	END IF;
@@ -309,7 +311,7 @@ BEGIN
 			   WHERE n.nspname = view_schema AND c.relname = view_rel) THEN
 		RAISE EXCEPTION 'relation "%.%" already exists', view_schema, view_rel
 			USING ERRCODE = 'duplicate_table',
-				  HINT = 'Drop it first or choose another name: custseg.create_segment_view never replaces a relation.';
+				  HINT = format('Drop it first or choose another name: %s never replaces a relation.', caller);
 	END IF;
 
 	-- The orders and their columns.
@@ -329,7 +331,7 @@ BEGIN
 		view_columns := view_columns || ARRAY['expected_purchases', 'p_alive', 'clv'];
 	END IF;
 	IF customer_column = ANY (view_columns) THEN
-		RAISE EXCEPTION 'customer column "%" has the name of a column of the segment view', customer_column
+		RAISE EXCEPTION 'customer column "%" has the name of a column of the segment %', customer_column, kind
 			USING ERRCODE = 'duplicate_column',
 				  HINT = 'Rename it in a view over the orders, e.g. SELECT orders AS customer_id, ....';
 	END IF;
@@ -397,13 +399,104 @@ BEGIN
 					  HINT = 'Frozen thresholds carry their own bins and method: pass either thresholds, or bins and method to recompute the thresholds at each refresh.';
 		END IF;
 		score_bins := ((thresholds::text)::jsonb ->> 'bins')::integer;
-		score_sql := format('custseg.rfm_score(%L::custseg.rfm_thresholds, c.s)', thresholds);
 	ELSE
 		bins := coalesce(bins, 5);
 		method := coalesce(method, 'quantile');
 		PERFORM custseg.rfm_thresholds(1.0, 1.0, 1.0, bins, method);
 		score_bins := bins;
-		score_sql := format('custseg.rfm_score(c.s, %s, %L) OVER ()', bins, method);
+	END IF;
+	PERFORM custseg.segment(score_bins, score_bins, score_bins, map);
+
+	FOREACH field IN ARRAY summary_fields LOOP
+		fields_sql := fields_sql || format('(k.s).%I, ', field);
+	END LOOP;
+	RETURN pg_catalog.jsonb_build_object(
+		'schema', view_schema,
+		'name', view_rel,
+		'orders', format('%I.%I', (SELECT n.nspname FROM pg_catalog.pg_class c
+									JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+									WHERE c.oid = orders),
+						 (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = orders)),
+		'orders_kind', orders_kind,
+		'key_type', key_type::text,
+		'time_type', time_type::text,
+		'time_sql', time_sql,
+		'amount_sql', amount_sql,
+		'as_of_sql', as_of_sql,
+		'bins', bins,
+		'method', method,
+		'fields_sql', fields_sql,
+		'clv_sql', clv_sql,
+		'description', format('%s by %I: as of %s, %s, map %s%s',
+			   orders, customer_column,
+			   coalesce(as_of::text, 'each refresh' || coalesce(format(' (end of its %s)', as_of_unit), '')),
+			   CASE WHEN thresholds IS NULL
+					THEN format('thresholds recomputed at each refresh (%s bins, %s)', bins, method)
+					ELSE format('frozen thresholds %s', thresholds) END,
+			   map,
+			   CASE WHEN with_clv
+					THEN format(', CLV over %s at %s a year, margin %s, from custseg.%s %s and custseg.gammagamma %s',
+								clv_horizon, annual_discount_rate, margin, model_type, purchase_model, spend_model)
+					ELSE '' END));
+END
+$$;
+
+-- A materialized view of one row per customer: key, the fields of
+-- custseg.customer_summary, the R, F and M scores, the cell and the segment,
+-- with the unique index on the key that REFRESH ... CONCURRENTLY needs.
+-- as_of NULL: the summary describes the moment of each refresh (now(),
+-- LOCALTIMESTAMP or CURRENT_DATE, after the type of the time column), or
+-- with as_of_unit the end of the refresh's minute, hour or day: then a
+-- customer's row changes only when their orders do or the unit ends, and a
+-- concurrent refresh rewrites only those rows.
+-- thresholds NULL: recomputed from all customers at each refresh (bins,
+-- method); otherwise frozen.
+-- purchase_model and spend_model: with both, the columns expected_purchases,
+-- p_alive and clv over clv_horizon, from the models frozen into the view's
+-- query as typed literals.  purchase_model is a record so that calls without
+-- models keep resolving to this one function (typed overloads with the
+-- models as required arguments would make positional calls with untyped
+-- literals ambiguous); its type is checked against clv_models below, the
+-- model types that have custseg.expected_purchases, custseg.p_alive and
+-- custseg.clv.
+CREATE FUNCTION custseg.create_segment_view(
+	view_name text,
+	orders regclass,
+	customer_column name,
+	time_column name,
+	amount_column name,
+	as_of timestamptz DEFAULT NULL,
+	as_of_unit text DEFAULT NULL,
+	thresholds custseg.rfm_thresholds DEFAULT NULL,
+	bins integer DEFAULT NULL,
+	method text DEFAULT NULL,
+	map text DEFAULT 'rfm',
+	purchase_model record DEFAULT NULL,
+	spend_model custseg.gammagamma DEFAULT NULL,
+	clv_horizon interval DEFAULT '1 year',
+	annual_discount_rate float8 DEFAULT 0.1,
+	margin float8 DEFAULT 1,
+	default_schema name DEFAULT pg_catalog.current_schema())
+RETURNS regclass
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+-- Floats written into the view's query (models, rate, margin) read back
+-- exactly, whatever the caller's setting.
+SET extra_float_digits = 1
+AS $$
+DECLARE
+	d jsonb;
+	score_sql text;
+	distributed boolean := false;
+	created regclass;
+BEGIN
+	d := custseg.segment_definition('view', view_name, orders, customer_column, time_column,
+		amount_column, as_of, as_of_unit, thresholds, bins, method, map, purchase_model,
+		spend_model, clv_horizon, annual_discount_rate, margin, default_schema);
+	IF thresholds IS NOT NULL THEN
+		score_sql := format('custseg.rfm_score(%L::custseg.rfm_thresholds, c.s)', thresholds);
+	ELSE
+		score_sql := format('custseg.rfm_score(c.s, %s, %L) OVER ()', d ->> 'bins', d ->> 'method');
 		-- On a table distributed by Citus, the window would ship every
 		-- summary to the coordinator: score against the thresholds of a
 		-- subquery instead, whose aggregate runs on the workers (the same
@@ -418,19 +511,10 @@ BEGIN
 				SELECT custseg.rfm_thresholds(t.s, %s, %L)
 				FROM (SELECT custseg.summarize(%s, %s, %s) AS s
 					  FROM %s AS o WHERE o.%I IS NOT NULL GROUP BY o.%I) AS t), c.s)$sql$,
-				bins, method, time_sql, amount_sql, as_of_sql,
-				format('%I.%I', (SELECT n.nspname FROM pg_catalog.pg_class c
-								  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-								  WHERE c.oid = orders),
-					   (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = orders)),
-				customer_column, customer_column);
+				d ->> 'bins', d ->> 'method', d ->> 'time_sql', d ->> 'amount_sql', d ->> 'as_of_sql',
+				d ->> 'orders', customer_column, customer_column);
 		END IF;
 	END IF;
-	PERFORM custseg.segment(score_bins, score_bins, score_bins, map);
-
-	FOREACH field IN ARRAY summary_fields LOOP
-		fields_sql := fields_sql || format('(k.s).%I, ', field);
-	END LOOP;
 	EXECUTE format($sql$
 		CREATE MATERIALIZED VIEW %I.%I AS
 		SELECT k.%I, %s(k.score).r, (k.score).f, (k.score).m, (k.score).cell,
@@ -441,28 +525,14 @@ BEGIN
 					WHERE o.%I IS NOT NULL
 					GROUP BY o.%I) AS c
 			  WHERE (c.s).orders IS NOT NULL) AS k$sql$,
-		view_schema, view_rel, customer_column, fields_sql, map, clv_sql,
+		d ->> 'schema', d ->> 'name', customer_column, d ->> 'fields_sql', map, d ->> 'clv_sql',
 		customer_column, score_sql,
-		customer_column, time_sql, amount_sql, as_of_sql,
-		format('%I.%I', (SELECT n.nspname FROM pg_catalog.pg_class c
-						  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-						  WHERE c.oid = orders),
-			   (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = orders)),
-		customer_column, customer_column);
-	created := format('%I.%I', view_schema, view_rel)::regclass;
+		customer_column, d ->> 'time_sql', d ->> 'amount_sql', d ->> 'as_of_sql',
+		d ->> 'orders', customer_column, customer_column);
+	created := format('%I.%I', d ->> 'schema', d ->> 'name')::regclass;
 	EXECUTE format('CREATE UNIQUE INDEX ON %s (%I)', created, customer_column);
 	EXECUTE format('COMMENT ON MATERIALIZED VIEW %s IS %L', created,
-		format('custseg segment view of %s by %I: as of %s, %s, map %s%s',
-			   orders, customer_column,
-			   coalesce(as_of::text, 'each refresh' || coalesce(format(' (end of its %s)', as_of_unit), '')),
-			   CASE WHEN thresholds IS NULL
-					THEN format('thresholds recomputed at each refresh (%s bins, %s)', bins, method)
-					ELSE format('frozen thresholds %s', thresholds) END,
-			   map,
-			   CASE WHEN with_clv
-					THEN format(', CLV over %s at %s a year, margin %s, from custseg.%s %s and custseg.gammagamma %s',
-								clv_horizon, annual_discount_rate, margin, model_type, purchase_model, spend_model)
-					ELSE '' END));
+		'custseg segment view of ' || (d ->> 'description'));
 	RETURN created;
 END
 $$;
@@ -495,6 +565,7 @@ DECLARE
 	command text;
 	job_id bigint;
 	problem text;
+	is_table boolean;
 	refresh_concurrently ALIAS FOR $3;	-- CONCURRENTLY is a keyword
 BEGIN
 	IF num_nulls(view, schedule, refresh_concurrently, snapshot) > 0 THEN
@@ -567,7 +638,8 @@ BEGIN
 			USING ERRCODE = 'undefined_table',
 				  HINT = 'The relation was dropped.';
 	END IF;
-	IF rel.relkind IS DISTINCT FROM 'm' THEN
+	is_table := EXISTS (SELECT FROM custseg.segment_tables t WHERE t.segment_table = view);
+	IF rel.relkind IS DISTINCT FROM 'm' AND NOT is_table THEN
 		RAISE EXCEPTION '% is not a materialized view', view
 			USING ERRCODE = 'wrong_object_type',
 				  HINT = 'custseg.schedule_refresh refreshes materialized views: create one with custseg.create_segment_view.';
@@ -577,7 +649,8 @@ BEGIN
 			USING ERRCODE = 'insufficient_privilege',
 				  HINT = 'Schedule the refresh as the owner of the view: only the owner may refresh it, and the job runs as the role that scheduled it.';
 	END IF;
-	IF refresh_concurrently THEN
+	-- A segment table's refresh never blocks readers: concurrently does not apply.
+	IF refresh_concurrently AND NOT is_table THEN
 		IF NOT rel.relispopulated THEN
 			RAISE EXCEPTION 'materialized view % has not been populated', view
 				USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -600,7 +673,11 @@ BEGIN
 
 	view_sql := format('%I.%I', rel.nspname, rel.relname);
 	job_name := 'custseg refresh ' || view_sql;
-	command := format('REFRESH MATERIALIZED VIEW %s%s', CASE WHEN refresh_concurrently THEN 'CONCURRENTLY ' ELSE '' END, view_sql);
+	IF is_table THEN
+		command := format('SELECT custseg.refresh_segment_table(%L)', view_sql);
+	ELSE
+		command := format('REFRESH MATERIALIZED VIEW %s%s', CASE WHEN refresh_concurrently THEN 'CONCURRENTLY ' ELSE '' END, view_sql);
+	END IF;
 	IF snapshot THEN
 		command := command || format('; SELECT custseg.snapshot_segments(%L)', view_sql);
 	END IF;
@@ -858,7 +935,8 @@ BEGIN
 			USING ERRCODE = 'undefined_table',
 				  HINT = 'The relation was dropped.';
 	END IF;
-	IF kind IS DISTINCT FROM 'm' THEN
+	IF kind IS DISTINCT FROM 'm'
+	   AND NOT EXISTS (SELECT FROM custseg.segment_tables t WHERE t.segment_table = view) THEN
 		RAISE EXCEPTION '% is not a materialized view', view
 			USING ERRCODE = 'wrong_object_type',
 				  HINT = 'custseg.segment_report reads a segment view: create one with custseg.create_segment_view.';

@@ -197,11 +197,15 @@ SELECT pg_temp.check('kmeans(seed, max_iter, log_features)',
 SELECT pg_temp.check('kmeans_choose_k',
 	'SELECT custseg.kmeans_choose_k(ARRAY[recency_days, orders, revenue], 2, 5) FROM customers');
 
--- uplift, a binary and a continuous outcome
+-- uplift, a binary and a continuous outcome (the same bits since 0.2.0), stratified and CUPED
 SELECT pg_temp.check('uplift (binary outcome)',
 	'SELECT custseg.uplift(customer_id % 2 = 0, (orders > 3)::int) FROM customers');
 SELECT pg_temp.check('uplift (continuous outcome)',
 	'SELECT custseg.uplift(customer_id % 2 = 0, revenue) FROM customers');
+SELECT pg_temp.check('uplift, stratified',
+	'SELECT custseg.uplift(customer_id % 2 = 0, revenue, CASE WHEN orders > 3 THEN ''many'' ELSE ''few'' END) FROM customers');
+SELECT pg_temp.check('uplift_cuped',
+	'SELECT custseg.uplift_cuped(customer_id % 2 = 0, revenue, orders) FROM customers');
 
 -- Predictions, the models in a reference table: pushed down with it
 SET search_path = custseg_citus_single, public;

@@ -3,8 +3,8 @@
 SET extra_float_digits = 0;
 
 CREATE TABLE bbc AS
-SELECT ROW(1.2, 0.75, 0.66, 2.78, 0, 1, true, 1)::custseg.bgbb AS m,
-	   ROW(6.25, 3.74, 15.44, 0, 946, true, 10)::custseg.gammagamma AS g;
+SELECT ROW(1.2, 0.75, 0.66, 2.78, 0, 1, true, 1, NULL, NULL, NULL)::custseg.bgbb AS m,
+	   ROW(6.25, 3.74, 15.44, 0, 946, true, 10, NULL, NULL, NULL)::custseg.gammagamma AS g;
 
 -- Discounted expected purchases (the CLV divided by the expected spend, with
 -- margin 1) against values computed outside the extension by
@@ -32,7 +32,7 @@ SELECT abs(custseg.clv(m, g, 3, 4, 6, 10, 4, 0.1) / custseg.expected_spend(g, 3,
 		   / 0.465085696540977 - 1) < 1e-12 AS brute_force,
 	   abs(custseg.clv(m, g, 3, 4, 6, 10, 1000000, 0.1) / custseg.expected_spend(g, 3, 10)
 		   / 0.97152499676954 - 1) < 1e-12 AS infinite
-FROM (SELECT ROW(0.5, 3, 1, 1.5, 0, 1, true, 1)::custseg.bgbb AS m, g FROM bbc) s;
+FROM (SELECT ROW(0.5, 3, 1, 1.5, 0, 1, true, 1, NULL, NULL, NULL)::custseg.bgbb AS m, g FROM bbc) s;
 
 -- Rate 0: exactly margin * expected spend * expected_purchases, up to the
 -- rounding of the products, for horizons summed term by term (<= 1,000)
@@ -88,7 +88,7 @@ CREATE TABLE bbc_donations (x bigint, t_x bigint, n bigint, donors bigint);
 \copy bbc_donations FROM 'test/data/donations.csv' WITH (FORMAT csv, HEADER)
 CREATE TABLE bbc_donor_model AS
 SELECT custseg.bgbb_fit(x, t_x, n, donors) AS m,
-	   ROW(6, 4, 150, 0, 1, true, 1)::custseg.gammagamma AS g
+	   ROW(6, 4, 150, 0, 1, true, 1, NULL, NULL, NULL)::custseg.gammagamma AS g
 FROM bbc_donations;
 SELECT x, t_x, n,
 	   round(custseg.expected_purchases(m, 10, x, t_x, n)::numeric, 4) AS next_10,
@@ -111,8 +111,8 @@ SELECT custseg.clv(m, g, 1, 1, 6, 10, 5, 0.1, 'NaN') FROM bbc;
 SELECT custseg.clv(m, g, 1, 1, 6, -10, 5, 0.1) FROM bbc;
 SELECT custseg.clv(m, g, 1, 1, 6, 'Infinity', 5, 0.1) FROM bbc;
 SELECT custseg.clv(m, g, 1, 1, 6, 10, 100000000, 1e-9) FROM bbc;
-SELECT custseg.clv(m, ROW(6, 1, 15, 0, 1, true, 1)::custseg.gammagamma, 0, 0, 6, 0, 5, 0.1) FROM bbc;
-SELECT custseg.clv(ROW(1, 1, 0, 1, 0, 1, true, 1)::custseg.bgbb, g, 1, 1, 6, 10, 5, 0.1) FROM bbc;
+SELECT custseg.clv(m, ROW(6, 1, 15, 0, 1, true, 1, NULL, NULL, NULL)::custseg.gammagamma, 0, 0, 6, 0, 5, 0.1) FROM bbc;
+SELECT custseg.clv(ROW(1, 1, 0, 1, 0, 1, true, 1, NULL, NULL, NULL)::custseg.bgbb, g, 1, 1, 6, 10, 5, 0.1) FROM bbc;
 SELECT custseg.clv(m, NULL, 1, 1, 6, 10, 5, 0.1) IS NULL AS strict FROM bbc;
 
 DROP TABLE bbc, bbc_donations, bbc_donor_model;

@@ -55,7 +55,7 @@ GROUP BY m;
 -- extension: every purchase sequence and death time enumerated, with exact
 -- Beta moments (test/data/README.md).  Model (1.2, 0.75, 0.66, 2.78), n = 6
 -- observed opportunities, 5 to come.
-CREATE TABLE bb_fixed AS SELECT ROW(1.2, 0.75, 0.66, 2.78, 0, 1, true, 1)::custseg.bgbb AS m;
+CREATE TABLE bb_fixed AS SELECT ROW(1.2, 0.75, 0.66, 2.78, 0, 1, true, 1, NULL, NULL, NULL)::custseg.bgbb AS m;
 SELECT abs(custseg.expected_purchases(m, 6) - 2.211389301814) < 1e-9 AS new_customer_6,
 	   custseg.expected_purchases(m, 0) AS new_customer_0
 FROM bb_fixed;
@@ -81,13 +81,13 @@ SELECT abs(custseg.expected_purchases(m, 6) - 0.295057323629) < 1e-9 AS new_cust
 	   abs(custseg.purchase_probability(m, 6, 6) - 0.000904977376) < 1e-9 AS all_six,
 	   abs(custseg.expected_purchases(m, 4, 3, 4, 6) - 0.579910198632) < 1e-9 AS next_4,
 	   abs(custseg.p_alive(m, 3, 4, 6) - 0.457119719548) < 1e-9 AS p_alive
-FROM (SELECT ROW(0.5, 3, 1, 1.5, 0, 1, true, 1)::custseg.bgbb AS m) s;
+FROM (SELECT ROW(0.5, 3, 1, 1.5, 0, 1, true, 1, NULL, NULL, NULL)::custseg.bgbb AS m) s;
 
 -- Beyond 1,000 opportunities the expectation is in closed form: it equals
 -- the sum alpha / (alpha + beta) * sum_t prod_j (delta + j) / (gamma + delta + j)
 -- taken here in SQL, for gamma below, near and at 1.
 SELECT g, h,
-	   abs(custseg.expected_purchases(ROW(1.2, 0.75, g, 2.78, 0, 1, true, 1)::custseg.bgbb, h)
+	   abs(custseg.expected_purchases(ROW(1.2, 0.75, g, 2.78, 0, 1, true, 1, NULL, NULL, NULL)::custseg.bgbb, h)
 		   / (1.2 / 1.95 * s) - 1) < 1e-9 AS closed_form
 FROM (SELECT g, h, sum(exp(lp)) AS s
 	  FROM (SELECT g, h, sum(ln((2.78 + j) / (g + 2.78 + j))) OVER (PARTITION BY g, h ORDER BY j) AS lp
@@ -157,8 +157,8 @@ SELECT custseg.p_alive(m, -2, 3, 6) FROM bb_model;
 SELECT custseg.purchase_probability(m, -1, 6) FROM bb_model;
 SELECT custseg.purchase_probability(m, 1, -6) FROM bb_model;
 SELECT custseg.purchase_probability(m, 1, 3000000000) FROM bb_model;
-SELECT custseg.p_alive(ROW(1, 0, 1, 1, 0, 1, true, 1)::custseg.bgbb, 1, 1, 6);
-SELECT custseg.p_alive(ROW(1, 1, 'Infinity', 1, 0, 1, true, 1)::custseg.bgbb, 1, 1, 6);
+SELECT custseg.p_alive(ROW(1, 0, 1, 1, 0, 1, true, 1, NULL, NULL, NULL)::custseg.bgbb, 1, 1, 6);
+SELECT custseg.p_alive(ROW(1, 1, 'Infinity', 1, 0, 1, true, 1, NULL, NULL, NULL)::custseg.bgbb, 1, 1, 6);
 SELECT custseg.p_alive(NULL::custseg.bgbb, 1, 1, 6) IS NULL AS null_model;
 
 -- The state in text form (custseg.fit_state): read back, it gives the same

@@ -114,7 +114,7 @@ FROM bg_weeks_times_7;
 -- * discounted expected purchases.  Without discounting it is exactly
 -- E(H) times the spend; with it, the quadrature matches a brute-force
 -- Simpson integral of e^(-delta t) E(t) over 2000 steps.
-CREATE TABLE gg AS SELECT ROW(6.25, 3.74, 15.44, 0, 946, true, 10)::custseg.gammagamma AS gg;
+CREATE TABLE gg AS SELECT ROW(6.25, 3.74, 15.44, 0, 946, true, 10, NULL, NULL, NULL)::custseg.gammagamma AS gg;
 SELECT round(custseg.clv(m, gg, 2, 213.01, 272.02, 35.5, 365, 0)::numeric, 6) AS clv_undiscounted,
 	   round((custseg.expected_purchases(m, 365, 2, 213.01, 272.02) *
 			  6.25 * (15.44 + 2 * 35.5) / (6.25 * 2 + 3.74 - 1))::numeric, 6) AS e_times_spend,

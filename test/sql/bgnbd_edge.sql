@@ -43,22 +43,22 @@ SELECT r, alpha, a, b, t,
 	   CASE WHEN a <> 1 AND a + b <> 1 THEN
 	   abs(e / ((a + b - 1) / (a - 1) * (1 - (alpha::float8 / (alpha + t)) ^ r *
 						custseg.hyp2f1(r, b, a + b - 1, t::float8 / (alpha + t)))) - 1) < 1e-11 END AS matches_fhl
-FROM (SELECT *, custseg.expected_purchases(ROW(r, alpha, a, b, 0, 1, true, 1)::custseg.bgnbd, t) AS e
+FROM (SELECT *, custseg.expected_purchases(ROW(r, alpha, a, b, 0, 1, true, 1, NULL, NULL, NULL, NULL)::custseg.bgnbd, t) AS e
 FROM (VALUES (0.5, 10, 0.3, 0.4, 50, 1.3856292301), (0.5, 10, 1, 2, 50, 1.3399083498),
 			 (0.5, 10, 0.6, 0.4, 50, 1.0337583155), (0.5, 10, 1.0005, 2, 500, 4.1043757770),
 			 (0.5, 10, 0.3, 0.4, 5000, 33.8646328598)) v(r, alpha, a, b, t, reference)) q;
 -- (reference: E_p[(1 - (1 + p t / alpha)^-r) / p] over p ~ Beta(a, b) by
 -- 30-digit quadrature, 4.05796893273043638710818; FHL's formula with
 -- custseg.hyp2f1 loses the 7th digit here: 4.0579684070)
-SELECT round(custseg.expected_purchases(ROW(0.08, 2.4, 1.26e6, 3.7e7, 0, 1, true, 1)::custseg.bgnbd, 365)::numeric, 10)
+SELECT round(custseg.expected_purchases(ROW(0.08, 2.4, 1.26e6, 3.7e7, 0, 1, true, 1, NULL, NULL, NULL, NULL)::custseg.bgnbd, 365)::numeric, 10)
 	   = 4.0579689327 AS large_a;
 -- the conditional expectation of such a model: finite, and the new customer
 -- of the posterior times p_alive
 SELECT round(custseg.expected_purchases(m, 100, 4, 30, 60)::numeric, 10) =
 	   round((custseg.p_alive(m, 4, 30, 60) *
-			  custseg.expected_purchases(ROW(0.5 + 4, 10 + 60, 0.3, 0.4 + 4, 0, 1, true, 1)::custseg.bgnbd, 100))::numeric, 10)
+			  custseg.expected_purchases(ROW(0.5 + 4, 10 + 60, 0.3, 0.4 + 4, 0, 1, true, 1, NULL, NULL, NULL, NULL)::custseg.bgnbd, 100))::numeric, 10)
 	   AS posterior_form
-FROM (SELECT ROW(0.5, 10, 0.3, 0.4, 0, 1, true, 1)::custseg.bgnbd AS m) q;
+FROM (SELECT ROW(0.5, 10, 0.3, 0.4, 0, 1, true, 1, NULL, NULL, NULL, NULL)::custseg.bgnbd AS m) q;
 -- A fit with a + b < 1: 3,000 customers simulated with r 0.5, alpha 20,
 -- a 0.3, b 0.5 (test/data/README.md).
 CREATE TABLE sim_ab (x bigint, t_x float8, t float8);
@@ -82,7 +82,7 @@ UPDATE quitters SET t_x = least(364, x * 9) WHERE x > 0;
 SELECT (m).a > 1e4 AND (m).b > 1e4 AS a_b_large, round(((m).a / ((m).a + (m).b))::numeric, 3) AS mean_p,
 	   custseg.expected_purchases(m, 365) > 0 AS positive_expectation,
 	   custseg.expected_purchases(m, 365, 10, 90, 365) > 0 AS positive_conditional,
-	   custseg.clv(m, ROW(6, 3, 15, 0, 1, true, 1)::custseg.gammagamma, 10, 90, 365, 20, 365, 0.1) > 0 AS positive_clv
+	   custseg.clv(m, ROW(6, 3, 15, 0, 1, true, 1, NULL, NULL, NULL)::custseg.gammagamma, 10, 90, 365, 20, 365, 0.1) > 0 AS positive_clv
 FROM (SELECT custseg.bgnbd_fit(x, t_x, t) AS m FROM quitters) q;
 
 -- Parallel: partial aggregates in workers; the same model as serially.
@@ -127,21 +127,21 @@ SELECT custseg.expected_purchases(m, 0) AS zero_horizon, custseg.expected_purcha
 FROM sim_serial;
 SELECT custseg.purchase_probability(m, -1, 10) FROM sim_serial;
 -- bad models
-SELECT custseg.p_alive(ROW(NULL, 1, 1, 1, 0, 1, true, 1)::custseg.bgnbd, 1, 1, 2);
-SELECT custseg.p_alive(ROW(1, 0, 1, 1, 0, 1, true, 1)::custseg.bgnbd, 1, 1, 2);
-SELECT custseg.expected_purchases(ROW(1, 1, -1, 1, 0, 1, true, 1)::custseg.mbgnbd, 5);
-SELECT custseg.expected_purchases(ROW(1, 1, 1, 'Infinity', 0, 1, true, 1)::custseg.bgnbd, 5);
+SELECT custseg.p_alive(ROW(NULL, 1, 1, 1, 0, 1, true, 1, NULL, NULL, NULL, NULL)::custseg.bgnbd, 1, 1, 2);
+SELECT custseg.p_alive(ROW(1, 0, 1, 1, 0, 1, true, 1, NULL, NULL, NULL, NULL)::custseg.bgnbd, 1, 1, 2);
+SELECT custseg.expected_purchases(ROW(1, 1, -1, 1, 0, 1, true, 1, NULL, NULL, NULL, NULL)::custseg.mbgnbd, 5);
+SELECT custseg.expected_purchases(ROW(1, 1, 1, 'Infinity', 0, 1, true, 1, NULL, NULL, NULL, NULL)::custseg.bgnbd, 5);
 SELECT custseg.p_alive(NULL::custseg.bgnbd, 1, 1, 2) IS NULL AS strict;
 -- bad CLV arguments
 -- q <= 1: the mean spend is finite only for p x + q > 1 (as in expected_spend)
-SELECT custseg.clv(m, ROW(6, 1, 15, 0, 1, true, 1)::custseg.gammagamma, 0, 0, 2, 0, 30, 0.1) FROM sim_serial;
-SELECT custseg.clv(m, ROW(6, 1, 15, 0, 1, true, 1)::custseg.gammagamma, 1, 1, 2, 10, 30, 0.1) > 0 FROM sim_serial;
-SELECT custseg.clv(m, ROW(6, 3, 15, 0, 1, true, 1)::custseg.gammagamma, 1, 1, 2, -10, 30, 0.1) FROM sim_serial;
-SELECT custseg.clv(m, ROW(6, 3, 15, 0, 1, true, 1)::custseg.gammagamma, 1, 1, 2, 10, 30, -0.1) FROM sim_serial;
-SELECT custseg.clv(m, ROW(6, 3, 15, 0, 1, true, 1)::custseg.gammagamma, 1, 1, 2, 10, 30, 'NaN') FROM sim_serial;
-SELECT custseg.clv(m, ROW(6, 3, 15, 0, 1, true, 1)::custseg.gammagamma, 1, 1, 2, 10, 30, 0.1, -1) FROM sim_serial;
-SELECT custseg.clv(m, ROW(6, 3, 'NaN', 0, 1, true, 1)::custseg.gammagamma, 1, 1, 2, 10, 30, 0.1) FROM sim_serial;
-SELECT custseg.clv(m, ROW(6, 3, 15, 0, 1, true, 1)::custseg.gammagamma, 1, 1, 2, 10, 0, 0.1) AS zero_horizon
+SELECT custseg.clv(m, ROW(6, 1, 15, 0, 1, true, 1, NULL, NULL, NULL)::custseg.gammagamma, 0, 0, 2, 0, 30, 0.1) FROM sim_serial;
+SELECT custseg.clv(m, ROW(6, 1, 15, 0, 1, true, 1, NULL, NULL, NULL)::custseg.gammagamma, 1, 1, 2, 10, 30, 0.1) > 0 FROM sim_serial;
+SELECT custseg.clv(m, ROW(6, 3, 15, 0, 1, true, 1, NULL, NULL, NULL)::custseg.gammagamma, 1, 1, 2, -10, 30, 0.1) FROM sim_serial;
+SELECT custseg.clv(m, ROW(6, 3, 15, 0, 1, true, 1, NULL, NULL, NULL)::custseg.gammagamma, 1, 1, 2, 10, 30, -0.1) FROM sim_serial;
+SELECT custseg.clv(m, ROW(6, 3, 15, 0, 1, true, 1, NULL, NULL, NULL)::custseg.gammagamma, 1, 1, 2, 10, 30, 'NaN') FROM sim_serial;
+SELECT custseg.clv(m, ROW(6, 3, 15, 0, 1, true, 1, NULL, NULL, NULL)::custseg.gammagamma, 1, 1, 2, 10, 30, 0.1, -1) FROM sim_serial;
+SELECT custseg.clv(m, ROW(6, 3, 'NaN', 0, 1, true, 1, NULL, NULL, NULL)::custseg.gammagamma, 1, 1, 2, 10, 30, 0.1) FROM sim_serial;
+SELECT custseg.clv(m, ROW(6, 3, 15, 0, 1, true, 1, NULL, NULL, NULL)::custseg.gammagamma, 1, 1, 2, 10, 0, 0.1) AS zero_horizon
 FROM sim_serial;
 
 DROP TABLE heavy, sim_ab, quitters, cdnow, sim, sim_serial;

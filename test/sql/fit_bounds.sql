@@ -22,8 +22,8 @@ SELECT custseg.bgnbd_fit(x, t_x, t) IS NULL AS empty FROM (VALUES (1, 1, 1)) v(x
 
 -- BG/NBD with r of 1e7 and more: the terms of the series overflow; the
 -- prediction fails at once (it summed 10^8 terms of NaN, 5-20 s, first).
-SELECT custseg.expected_purchases('(1e9,4.414,0.5,2,0,1,t,1)'::custseg.bgnbd, 365, 2, 20, 60);
-SELECT custseg.expected_purchases('(1e9,4.414,53,205,0,1,t,1)'::custseg.mbgnbd, 365, 2, 20, 60);
+SELECT custseg.expected_purchases('(1e9,4.414,0.5,2,0,1,t,1,,,,)'::custseg.bgnbd, 365, 2, 20, 60);
+SELECT custseg.expected_purchases('(1e9,4.414,53,205,0,1,t,1,,,,)'::custseg.mbgnbd, 365, 2, 20, 60);
 
 -- Pareto/NBD fits of 30 customers whose line search tries alpha and beta
 -- far apart: J(u) by quadrature there instead of series of millions of
@@ -45,10 +45,10 @@ FROM (SELECT custseg.paretonbd_fit(x, t_x, t) AS m
 SELECT custseg.bgbb_final('{"kind":"bgbb","cells":[[0,0,100000,50],[3,50000,100000,30],[10,90000,100000,20]]}') IS NOT NULL
 	   AS fit_at_the_limit;
 SELECT custseg.bgbb_final('{"kind":"bgbb","cells":[[0,0,6,50],[1,100001,100001,1]]}');
-SELECT custseg.p_alive('(1.2,0.75,0.66,2.78,-507.0,120,t,26)'::custseg.bgbb, 3, 50000, 100000) BETWEEN 0 AND 1
+SELECT custseg.p_alive('(1.2,0.75,0.66,2.78,-507.0,120,t,26,,,)'::custseg.bgbb, 3, 50000, 100000) BETWEEN 0 AND 1
 	   AS p_alive_at_the_limit;
-SELECT custseg.p_alive('(1.2,0.75,0.66,2.78,-507.0,120,t,26)'::custseg.bgbb, 3, 50000, 100001);
-SELECT custseg.purchase_probability('(1.2,0.75,0.66,2.78,-507.0,120,t,26)'::custseg.bgbb, 3, 100001);
-SELECT custseg.expected_purchases('(1.2,0.75,0.66,2.78,-507.0,120,t,26)'::custseg.bgbb, 10, 3, 50000, 100001);
+SELECT custseg.p_alive('(1.2,0.75,0.66,2.78,-507.0,120,t,26,,,)'::custseg.bgbb, 3, 50000, 100001);
+SELECT custseg.purchase_probability('(1.2,0.75,0.66,2.78,-507.0,120,t,26,,,)'::custseg.bgbb, 3, 100001);
+SELECT custseg.expected_purchases('(1.2,0.75,0.66,2.78,-507.0,120,t,26,,,)'::custseg.bgbb, 10, 3, 50000, 100001);
 RESET client_min_messages;
 RESET statement_timeout;

@@ -106,12 +106,12 @@ SELECT custseg.expected_spend(m, 2, -3) FROM gg_model;
 SELECT custseg.expected_spend(m, 2, 0) FROM gg_model;
 SELECT custseg.expected_spend(m, 1000, 1e306) FROM gg_model;
 SELECT custseg.expected_spend(NULL::custseg.gammagamma, 2, 10) IS NULL AS null_model;
-SELECT custseg.expected_spend(ROW(1, 0.5, 10, 0, 1, true, 1)::custseg.gammagamma, 0, 0);
-SELECT round(custseg.expected_spend(ROW(1, 0.5, 10, 0, 1, true, 1)::custseg.gammagamma, 1, 20)::numeric, 4)
+SELECT custseg.expected_spend(ROW(1, 0.5, 10, 0, 1, true, 1, NULL, NULL, NULL)::custseg.gammagamma, 0, 0);
+SELECT round(custseg.expected_spend(ROW(1, 0.5, 10, 0, 1, true, 1, NULL, NULL, NULL)::custseg.gammagamma, 1, 20)::numeric, 4)
 	AS finite_for_repeat_buyer;
-SELECT custseg.expected_spend(ROW(-1, 2, 10, 0, 1, true, 1)::custseg.gammagamma, 1, 20);
-SELECT custseg.expected_spend(ROW(1, 'NaN', 10, 0, 1, true, 1)::custseg.gammagamma, 1, 20);
-SELECT custseg.expected_spend(ROW(1, 2, NULL, 0, 1, true, 1)::custseg.gammagamma, 1, 20);
+SELECT custseg.expected_spend(ROW(-1, 2, 10, 0, 1, true, 1, NULL, NULL, NULL)::custseg.gammagamma, 1, 20);
+SELECT custseg.expected_spend(ROW(1, 'NaN', 10, 0, 1, true, 1, NULL, NULL, NULL)::custseg.gammagamma, 1, 20);
+SELECT custseg.expected_spend(ROW(1, 2, NULL, 0, 1, true, 1, NULL, NULL, NULL)::custseg.gammagamma, 1, 20);
 
 -- The state in text form (custseg.fit_state): read back, it gives the same
 -- fit; a state of another model's kind, or with impossible cells, is an error.

@@ -23,7 +23,7 @@ FROM views_clv_orders GROUP BY customer;
 -- no log-likelihood, no customer count, converged unknown (NULL).
 CREATE TABLE views_clv_models AS
 SELECT custseg.bgnbd_fit(s) AS bg, custseg.mbgnbd_fit(s) AS mbg,
-	   ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL)::custseg.gammagamma AS gg
+	   ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::custseg.gammagamma AS gg
 FROM views_clv_summary;
 SELECT (bg).converged AS bg_converged, (mbg).converged AS mbg_converged FROM views_clv_models;
 
@@ -159,19 +159,19 @@ SELECT custseg.create_segment_view('v', 'views_clv_orders', 'customer', 'day', '
 SELECT custseg.create_segment_view('v', 'views_clv_orders', 'customer', 'day', 'amount',
 	purchase_model => ROW(0.24, 30.9, 0.79, 2.43, NULL, NULL, NULL, NULL), spend_model => gg) FROM views_clv_models;
 SELECT custseg.create_segment_view('v', 'views_clv_orders', 'customer', 'day', 'amount',
-	purchase_model => ROW(0.24, 30.9, 0.79, 2.43, -9000, 10, false, 500)::custseg.bgnbd, spend_model => gg)
+	purchase_model => ROW(0.24, 30.9, 0.79, 2.43, -9000, 10, false, 500, NULL, NULL, NULL, NULL)::custseg.bgnbd, spend_model => gg)
 FROM views_clv_models;
 SELECT custseg.create_segment_view('v', 'views_clv_orders', 'customer', 'day', 'amount',
-	purchase_model => bg, spend_model => ROW(6.25, 3.74, 15.44, -100, 10, false, 500)::custseg.gammagamma)
+	purchase_model => bg, spend_model => ROW(6.25, 3.74, 15.44, -100, 10, false, 500, NULL, NULL, NULL)::custseg.gammagamma)
 FROM views_clv_models;
 SELECT custseg.create_segment_view('v', 'views_clv_orders', 'customer', 'day', 'amount',
-	purchase_model => ROW(-0.24, 30.9, 0.79, 2.43, NULL, NULL, NULL, NULL)::custseg.bgnbd, spend_model => gg)
+	purchase_model => ROW(-0.24, 30.9, 0.79, 2.43, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::custseg.bgnbd, spend_model => gg)
 FROM views_clv_models;
 SELECT custseg.create_segment_view('v', 'views_clv_orders', 'customer', 'day', 'amount',
-	purchase_model => ROW(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::custseg.mbgnbd, spend_model => gg)
+	purchase_model => ROW(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::custseg.mbgnbd, spend_model => gg)
 FROM views_clv_models;
 SELECT custseg.create_segment_view('v', 'views_clv_orders', 'customer', 'day', 'amount',
-	purchase_model => bg, spend_model => ROW(6.25, 0.9, 15.44, NULL, NULL, NULL, NULL)::custseg.gammagamma)
+	purchase_model => bg, spend_model => ROW(6.25, 0.9, 15.44, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::custseg.gammagamma)
 FROM views_clv_models;
 SELECT custseg.create_segment_view('v', 'views_clv_orders', 'customer', 'day', 'amount',
 	purchase_model => bg, spend_model => gg, clv_horizon => '-1 month') FROM views_clv_models;

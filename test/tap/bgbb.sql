@@ -2,8 +2,8 @@
 BEGIN;
 SELECT plan(51);
 
-CREATE TEMP TABLE bbm AS SELECT ROW(1.2, 0.75, 0.66, 2.78, 0, 1, true, 1)::custseg.bgbb AS m,
-	ROW(6.25, 3.74, 15.44, 0, 946, true, 10)::custseg.gammagamma AS g;
+CREATE TEMP TABLE bbm AS SELECT ROW(1.2, 0.75, 0.66, 2.78, 0, 1, true, 1, NULL, NULL, NULL)::custseg.bgbb AS m,
+	ROW(6.25, 3.74, 15.44, 0, 946, true, 10, NULL, NULL, NULL)::custseg.gammagamma AS g;
 
 SELECT throws_ok($$SELECT custseg.expected_purchases(m, -1) FROM bbm$$,
 	'22023', 'horizon must not be negative', 'new customer: negative horizon');
@@ -31,9 +31,9 @@ SELECT throws_ok($$SELECT custseg.purchase_probability(m, 1, -1) FROM bbm$$,
 	'22023', 'n must not be negative', 'negative n');
 SELECT throws_ok($$SELECT custseg.purchase_probability(m, 1, 3000000000) FROM bbm$$,
 	'54000', 'n must be at most 100000, not 3000000000', 'purchase_probability: too many opportunities');
-SELECT throws_ok($$SELECT custseg.p_alive(ROW(1, 1, 0, 1, 0, 1, true, 1)::custseg.bgbb, 1, 1, 6)$$,
+SELECT throws_ok($$SELECT custseg.p_alive(ROW(1, 1, 0, 1, 0, 1, true, 1, NULL, NULL, NULL)::custseg.bgbb, 1, 1, 6)$$,
 	'22023', 'custseg.bgbb parameter gamma must be positive and finite, not 0', 'zero parameter in the model');
-SELECT throws_ok($$SELECT custseg.p_alive(ROW(1, 1, 'NaN', 1, 0, 1, true, 1)::custseg.bgbb, 1, 1, 6)$$,
+SELECT throws_ok($$SELECT custseg.p_alive(ROW(1, 1, 'NaN', 1, 0, 1, true, 1, NULL, NULL, NULL)::custseg.bgbb, 1, 1, 6)$$,
 	'22023', 'custseg.bgbb parameter gamma must be positive and finite, not NaN', 'NaN parameter in the model');
 
 -- clv
@@ -66,9 +66,9 @@ SELECT throws_ok($$SELECT custseg.clv(m, g, 1, 1, 6, 10, 100000000, 1e-9) FROM b
 	'clv: too long a sum');
 SELECT throws_ok($$SELECT custseg.clv(m, g, 1, 1, 6, -10, 5, 0.1) FROM bbm$$,
 	'22023', 'mean_spend must not be negative', 'clv: negative spend');
-SELECT throws_ok($$SELECT custseg.clv(m, ROW(6, 1, 15, 0, 1, true, 1)::custseg.gammagamma, 0, 0, 6, 0, 5, 0.1) FROM bbm$$,
+SELECT throws_ok($$SELECT custseg.clv(m, ROW(6, 1, 15, 0, 1, true, 1, NULL, NULL, NULL)::custseg.gammagamma, 0, 0, 6, 0, 5, 0.1) FROM bbm$$,
 	'22003', 'expected spend is infinite for x = 0 under a model with p = 6, q = 1', 'clv: q <= 1 and no repeat purchase');
-SELECT throws_ok($$SELECT custseg.clv(ROW(1, 1, 'NaN', 1, 0, 1, true, 1)::custseg.bgbb, g, 1, 1, 6, 10, 5, 0.1) FROM bbm$$,
+SELECT throws_ok($$SELECT custseg.clv(ROW(1, 1, 'NaN', 1, 0, 1, true, 1, NULL, NULL, NULL)::custseg.bgbb, g, 1, 1, 6, 10, 5, 0.1) FROM bbm$$,
 	'22023', 'custseg.bgbb parameter gamma must be positive and finite, not NaN', 'clv: NaN parameter in the model');
 
 -- the fit
@@ -102,15 +102,16 @@ SELECT is((SELECT count(*)::int FROM pg_proc
 SELECT is((SELECT count(*)::int FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 		   WHERE p.pronamespace = 'custseg'::regnamespace AND p.proname = 'bgbb_fit'
 			 AND a.aggcombinefn <> 0 AND p.proparallel = 's'
-			 AND a.aggtranstype = 'custseg.fit_state'::regtype), 2,
-	'both bgbb_fit aggregates combine, keep a custseg.fit_state and are PARALLEL SAFE');
+			 AND a.aggtranstype = 'custseg.fit_state'::regtype), 3,
+	'the three bgbb_fit aggregates combine, keep a custseg.fit_state and are PARALLEL SAFE');
 SELECT hasnt_function('custseg', 'bgbb_fit', ARRAY['custseg.customer_summary'],
 	'no summary form: a summary counts days, not opportunities');
 SELECT has_type('custseg', 'bgbb', 'type custseg.bgbb');
 SELECT is((SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
 		   WHERE attrelid = (SELECT typrelid FROM pg_type WHERE oid = 'custseg.bgbb'::regtype)
 			 AND attnum > 0),
-	ARRAY['alpha', 'beta', 'gamma', 'delta', 'log_likelihood', 'customers', 'converged', 'iterations'],
+	ARRAY['alpha', 'beta', 'gamma', 'delta', 'log_likelihood', 'customers', 'converged', 'iterations',
+		  'penalty', 'start_values', 'information'],
 	'fields of custseg.bgbb');
 SELECT ok((SELECT (custseg.bgbb_fit(x, t_x, 6, w)).converged
 		   FROM (VALUES (0::bigint, 0::bigint, 50::bigint), (1, 1, 20), (1, 4, 10), (2, 5, 12),
@@ -123,13 +124,13 @@ SELECT is((SELECT proargnames FROM pg_proc
 	'clv: the rate is per opportunity, and named so');
 
 -- results that are not finite: an error, not NaN or a NaN clamped to 1
-SELECT throws_ok($$SELECT custseg.p_alive((1e308, 1e308, 1, 1, NULL, NULL, NULL, NULL)::custseg.bgbb, 2, 3, 5)$$,
+SELECT throws_ok($$SELECT custseg.p_alive((1e308, 1e308, 1, 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::custseg.bgbb, 2, 3, 5)$$,
 	'22003', 'the probability of being alive is out of the range of float8', 'p_alive: alpha + beta beyond float8');
-SELECT throws_ok($$SELECT custseg.purchase_probability((1, 1, 1e308, 1e308, NULL, NULL, NULL, NULL)::custseg.bgbb, 2, 5)$$,
+SELECT throws_ok($$SELECT custseg.purchase_probability((1, 1, 1e308, 1e308, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::custseg.bgbb, 2, 5)$$,
 	'22003', 'the purchase probability is out of the range of float8', 'purchase_probability: gamma + delta beyond float8');
-SELECT throws_ok($$SELECT custseg.expected_purchases((1e308, 1e308, 1e308, 1e308, NULL, NULL, NULL, NULL)::custseg.bgbb, 5, 2, 3, 5)$$,
+SELECT throws_ok($$SELECT custseg.expected_purchases((1e308, 1e308, 1e308, 1e308, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::custseg.bgbb, 5, 2, 3, 5)$$,
 	'22003', 'the expected number of purchases is out of the range of float8', 'expected_purchases: parameters beyond float8');
-SELECT throws_ok($$SELECT custseg.p_alive((1, 1, 1e308, 1e308, NULL, NULL, NULL, NULL)::custseg.bgbb, 2, 3, 5)$$,
+SELECT throws_ok($$SELECT custseg.p_alive((1, 1, 1e308, 1e308, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::custseg.bgbb, 2, 3, 5)$$,
 	'22003', 'the probability of being alive is out of the range of float8', 'p_alive: gamma + delta beyond float8');
 
 SELECT * FROM finish();

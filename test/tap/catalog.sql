@@ -20,15 +20,17 @@ SELECT is((SELECT count(*)::int
 			 AND t.typnamespace <> 'custseg'::regnamespace), 0,
 	'every type of the extension is in schema custseg');
 
--- The functions that run DDL, write the segment history or write other
--- nodes' tables are truthfully PARALLEL UNSAFE (sql/parts/views.sql,
--- sql/parts/segments.sql); every other one is PARALLEL SAFE.
+-- The functions that run DDL, write the segment history, a segment table
+-- or other nodes' tables are truthfully PARALLEL UNSAFE (sql/parts/views.sql,
+-- sql/parts/tables.sql, sql/parts/segments.sql); every other one is
+-- PARALLEL SAFE.
 SELECT is((SELECT count(*)::int FROM pg_proc
 		   WHERE pronamespace = 'custseg'::regnamespace AND proparallel <> 's'
 			 AND proname NOT IN ('create_segment_view', 'schedule_refresh', 'unschedule_refresh',
 								 'snapshot_segments', 'prune_segment_history',
-								 'sync_segment_rules')), 0,
-	'every function is PARALLEL SAFE, except the six that run DDL or write history or other nodes');
+								 'create_segment_table', 'refresh_segment_table', 'drop_segment_table',
+								 'segment_table_capture', 'sync_segment_rules')), 0,
+	'every function is PARALLEL SAFE, except the ten that run DDL or write history, segment tables or other nodes');
 
 SELECT ok(has_schema_privilege('public', 'custseg', 'USAGE'),
 	'everyone may use schema custseg');

@@ -37,13 +37,13 @@ SELECT is((SELECT custseg.expected_spend(m, 1, 0) FROM ggm),
 	'a repeat buyer with mean spend 0 (refunded): p gamma / (p x + q - 1)');
 SELECT lives_ok($$SELECT custseg.expected_spend(m, 0, 0) FROM ggm$$,
 	'zero mean spend without repeat purchases');
-SELECT throws_ok($$SELECT custseg.expected_spend(ROW(2, 0.8, 10, 0, 1, true, 1)::custseg.gammagamma, 0, 0)$$,
+SELECT throws_ok($$SELECT custseg.expected_spend(ROW(2, 0.8, 10, 0, 1, true, 1, NULL, NULL, NULL)::custseg.gammagamma, 0, 0)$$,
 	'22003', 'expected spend is infinite for x = 0 under a model with p = 2, q = 0.8', 'q <= 1 and x = 0');
-SELECT is(custseg.expected_spend(ROW(2, 0.8, 10, 0, 1, true, 1)::custseg.gammagamma, 1, 5),
+SELECT is(custseg.expected_spend(ROW(2, 0.8, 10, 0, 1, true, 1, NULL, NULL, NULL)::custseg.gammagamma, 1, 5),
 	2 * (10 + 5) / (2 + 0.8 - 1)::float8, 'q <= 1 and x = 1: finite');
 SELECT throws_ok($$SELECT custseg.expected_spend(m, 1000, 1e306) FROM ggm$$,
 	'22003', 'expected spend is out of the range of float8', 'expected spend beyond float8');
-SELECT throws_ok($$SELECT custseg.expected_spend(ROW(0, 2, 10, 0, 1, true, 1)::custseg.gammagamma, 1, 5)$$,
+SELECT throws_ok($$SELECT custseg.expected_spend(ROW(0, 2, 10, 0, 1, true, 1, NULL, NULL, NULL)::custseg.gammagamma, 1, 5)$$,
 	'22023', 'custseg.gammagamma parameter p must be positive and finite, not 0', 'zero parameter in the model');
 
 -- labels
@@ -57,8 +57,8 @@ SELECT is((SELECT count(*)::int FROM pg_proc
 	'gammagamma_final is IMMUTABLE STRICT PARALLEL SAFE');
 SELECT is((SELECT count(*)::int FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 		   WHERE p.pronamespace = 'custseg'::regnamespace AND p.proname = 'gammagamma_fit'
-			 AND a.aggcombinefn <> 0 AND p.proparallel = 's'), 2,
-	'both gammagamma_fit aggregates combine and are PARALLEL SAFE');
+			 AND a.aggcombinefn <> 0 AND p.proparallel = 's'), 4,
+	'the four gammagamma_fit aggregates combine and are PARALLEL SAFE');
 SELECT is((SELECT aggtranstype::regtype FROM pg_aggregate
 		   WHERE aggfnoid = 'custseg.gammagamma_fit(bigint, float8)'::regprocedure),
 	'custseg.fit_state'::regtype, 'the state is custseg.fit_state, not internal');
@@ -69,7 +69,8 @@ SELECT has_type('custseg', 'gammagamma', 'type custseg.gammagamma');
 SELECT is((SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
 		   WHERE attrelid = (SELECT typrelid FROM pg_type WHERE oid = 'custseg.gammagamma'::regtype)
 			 AND attnum > 0),
-	ARRAY['p', 'q', 'gamma', 'log_likelihood', 'customers', 'converged', 'iterations'],
+	ARRAY['p', 'q', 'gamma', 'log_likelihood', 'customers', 'converged', 'iterations',
+		  'penalty', 'start_values', 'information'],
 	'fields of custseg.gammagamma');
 
 -- the summary form skips customers without repeat purchases

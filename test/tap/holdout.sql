@@ -1,7 +1,8 @@
--- pgTAP: holdout assignment, Student's t and uplift (src/holdout.c,
+-- pgTAP: holdout assignment, Student's t, uplift and planning (src/holdout.c,
+-- src/uplift.c, src/power.c,
 -- docs/holdout.md): labels of every function and the SQLSTATE of every error.
 BEGIN;
-SELECT plan(62);
+SELECT plan(89);
 
 -- Labels: IMMUTABLE, PARALLEL SAFE; in_holdout, holdout_hash and the
 -- uplift transition function are not strict (a NULL is an error).
@@ -19,15 +20,30 @@ FROM (VALUES
 	('custseg.uplift_accum(custseg.uplift_state, boolean, float8)', 'i s f'),
 	('custseg.uplift_combine(custseg.uplift_state, custseg.uplift_state)', 'i s t'),
 	('custseg.uplift_final(custseg.uplift_state)', 'i s t'),
+	('custseg.uplift_sums_accum(custseg.uplift_sums, boolean, float8)', 'i s f'),
+	('custseg.uplift_sums_accum(custseg.uplift_sums, boolean, float8, text)', 'i s f'),
+	('custseg.uplift_sums_accum(custseg.uplift_sums, boolean, float8, float8)', 'i s f'),
+	('custseg.uplift_sums_combine(custseg.uplift_sums, custseg.uplift_sums)', 'i s t'),
+	('custseg.uplift_sums_final(custseg.uplift_sums)', 'i s t'),
+	('custseg.uplift_sums_in(cstring)', 'i s t'),
+	('custseg.uplift_sums_out(custseg.uplift_sums)', 'i s t'),
+	('custseg.normal_quantile(float8)', 'i s t'),
+	('custseg.holdout_size(float8, float8, float8, float8, float8)', 'i s f'),
+	('custseg.holdout_size_mean(float8, float8, float8, float8, float8)', 'i s f'),
+	('custseg.detectable_lift(float8, bigint, bigint, float8, float8)', 'i s f'),
+	('custseg.detectable_lift_mean(float8, bigint, bigint, float8, float8)', 'i s f'),
+	('custseg.holm(float8)', 'i s f'),
 	('custseg.uplift_state_in(cstring)', 'i s t'),
 	('custseg.uplift_state_out(custseg.uplift_state)', 'i s t')) v(p, l);
-SELECT is((SELECT format('%s %s', a.aggcombinefn, p.proparallel)
+SELECT is((SELECT format('%s %s %s', a.aggcombinefn, p.proparallel, a.aggtranstype::regtype)
 		   FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
-		   WHERE a.aggfnoid = 'custseg.uplift(boolean, float8)'::regprocedure),
-		  'custseg.uplift_combine s', 'uplift has a combine function and is PARALLEL SAFE');
-SELECT is((SELECT aggtranstype::regtype FROM pg_aggregate
-		   WHERE aggfnoid = 'custseg.uplift(boolean, float8)'::regprocedure),
-		  'custseg.uplift_state'::regtype, 'the state of uplift is a real type, not internal');
+		   WHERE a.aggfnoid = f::regprocedure),
+		  'custseg.uplift_sums_combine s custseg.uplift_sums',
+		  f || ' has a combine function, a real state type (not internal) and is PARALLEL SAFE')
+FROM (VALUES ('custseg.uplift(boolean, float8)'), ('custseg.uplift(boolean, float8, text)'),
+			 ('custseg.uplift_cuped(boolean, float8, float8)')) v(f);
+SELECT is((SELECT prokind FROM pg_proc WHERE oid = 'custseg.holm(float8)'::regprocedure),
+		  'w', 'holm is a window function');
 
 -- Overload resolution: int4 and int2 keys find the bigint function, an
 -- untyped literal the text one, and nothing is ambiguous.
@@ -95,14 +111,41 @@ SELECT throws_ok($$SELECT custseg.student_t_quantile(1e-300, 0.01)$$,
 	'22003', 'the t quantile is too large to represent', 'quantile beyond float8');
 
 -- uplift.
-SELECT throws_ok($$SELECT custseg.uplift(t, 1) FROM (VALUES (true)) v(t) WHERE false$$,
-	'22000', 'uplift needs at least one treated row', 'no rows');
-SELECT throws_ok($$SELECT custseg.uplift(true, o) FROM (VALUES (1), (0)) v(o)$$,
-	'22000', 'uplift needs at least one control row', 'no control rows');
-SELECT throws_ok($$SELECT custseg.uplift(false, o) FROM (VALUES (1), (0)) v(o)$$,
-	'22000', 'uplift needs at least one treated row', 'no treated rows');
-SELECT throws_ok($$SELECT custseg.uplift(t, o) FROM (VALUES (true, 2.5), (false, 1), (false, 3)) v(t, o)$$,
-	'22000', 'Welch''s t-test needs at least two rows in each group', 'Welch with one treated row');
+SELECT is((SELECT format('%s %s %s', (u).treated_size, (u).control_size, (u).p_value IS NULL)
+		   FROM (SELECT custseg.uplift(t, 1) AS u FROM (VALUES (true)) v(t) WHERE false) s),
+	'0 0 t', 'no rows: sizes 0, NULL statistics');
+SELECT is((SELECT format('%s %s %s', (u).treated_size, (u).control_size, (u).absolute_lift IS NULL)
+		   FROM (SELECT custseg.uplift(true, o) AS u FROM (VALUES (1), (0)) v(o)) s),
+	'2 0 t', 'no control rows: NULL statistics');
+SELECT is((SELECT format('%s %s %s', (u).treated_size, (u).control_size, (u).p_value IS NULL)
+		   FROM (SELECT custseg.uplift(t, o) AS u FROM (VALUES (true, 2.5), (false, 1), (false, 3)) v(t, o)) s),
+	'1 2 t', 'Welch with one treated row: NULL statistics');
+SELECT throws_ok($$SELECT custseg.uplift(true, 1, NULL::text)$$,
+	'22004', 'stratum must not be NULL', 'NULL stratum');
+SELECT throws_ok($$SELECT custseg.uplift_cuped(true, 1, NULL::float8)$$,
+	'22004', 'covariate must not be NULL', 'NULL covariate');
+SELECT throws_ok($$SELECT custseg.uplift_cuped(true, 1, 'NaN'::float8)$$,
+	'22023', 'covariate must not be NaN', 'NaN covariate');
+SELECT throws_ok($$SELECT '{"kind": "plain", "binary": true}'::custseg.uplift_sums$$,
+	'22P02', NULL, 'uplift_sums: truncated');
+SELECT throws_ok($$SELECT custseg.uplift_sums_combine('{"kind": "plain", "binary": true, "strata": []}', '{"kind": "plain", "binary": true, "strata": []}')$$,
+	'0A000', 'uplift_sums_combine called in non-aggregate context', 'combine function outside an aggregate');
+SELECT throws_ok($$SELECT custseg.holdout_size(0.5, 0.1, 0.5, 1.5)$$,
+	'22023', 'alpha must be between 0 and 1 (exclusive), not 1.5', 'alpha outside (0, 1)');
+SELECT throws_ok($$SELECT custseg.holdout_size(0.5, 0.1, 0.5, 0.05, 0)$$,
+	'22023', 'power must be between 0 and 1 (exclusive), not 0', 'power outside (0, 1)');
+SELECT throws_ok($$SELECT custseg.holdout_size(NULL, 0.1)$$,
+	'22004', 'baseline rate must not be NULL', 'NULL baseline rate');
+SELECT throws_ok($$SELECT custseg.holdout_size_mean(-2, 0.1)$$,
+	'22023', 'standard deviation must be positive, not -2', 'negative standard deviation');
+SELECT throws_ok($$SELECT custseg.detectable_lift(0.1, -5, 10)$$,
+	'22023', 'treated size must be at least 1, not -5', 'negative size');
+SELECT throws_ok($$SELECT custseg.holdout_size(0.5, 1e-12)$$,
+	'22003', 'the sizes needed are too large to represent', 'a lift too small to plan for');
+SELECT throws_ok($$SELECT custseg.normal_quantile(1)$$,
+	'22023', 'probability must be between 0 and 1 (exclusive), not 1', 'normal quantile at 1');
+SELECT throws_ok($$SELECT custseg.holm(p) OVER () FROM (VALUES (2.0)) v(p)$$,
+	'22023', 'p-value must be between 0 and 1, not 2', 'holm: a p-value above 1');
 SELECT throws_ok($$SELECT custseg.uplift(NULL, 1)$$,
 	'22004', 'treated must not be NULL', 'NULL treated');
 SELECT throws_ok($$SELECT custseg.uplift(true, NULL)$$,
@@ -113,8 +156,8 @@ SELECT throws_ok($$SELECT custseg.uplift(false, '-Infinity')$$,
 	'22003', 'outcome must be finite', 'infinite outcome');
 SELECT throws_ok($$SELECT custseg.uplift(t, o) FROM (VALUES (true, 1e308), (true, 1e308)) v(t, o)$$,
 	'22003', 'outcomes are too large to aggregate', 'overflowing outcomes');
-SELECT throws_ok($$SELECT custseg.uplift_accum(NULL, true, 1)$$,
-	'0A000', 'uplift_accum called in non-aggregate context', 'transition function outside an aggregate');
+SELECT throws_ok($$SELECT custseg.uplift_sums_accum(NULL, true, 1)$$,
+	'0A000', 'uplift_sums_accum called in non-aggregate context', 'transition function outside an aggregate');
 SELECT throws_ok($$SELECT '{"binary": true, "treated": [1, 0.5, 0], "control": [0, 0, 0]}'::custseg.uplift_state$$,
 	'22P02', NULL, 'state: binary with a fractional sum');
 SELECT throws_ok($$SELECT '{"binary": true}'::custseg.uplift_state$$,

@@ -70,9 +70,9 @@ DROP MATERIALIZED VIEW tap_dropped;
 -- CLV columns: models given by hand (CDNOW's published BG/NBD in days and
 -- Gamma-Gamma), frozen into the view.
 CREATE TEMP TABLE tap_models AS
-SELECT ROW(0.243, 30.898, 0.793, 2.426, NULL, NULL, NULL, NULL)::custseg.bgnbd AS bg,
-	   ROW(0.525, 43.281, 0.891, 1.614, NULL, NULL, NULL, NULL)::custseg.mbgnbd AS mbg,
-	   ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL)::custseg.gammagamma AS gg;
+SELECT ROW(0.243, 30.898, 0.793, 2.426, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::custseg.bgnbd AS bg,
+	   ROW(0.525, 43.281, 0.891, 1.614, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::custseg.mbgnbd AS mbg,
+	   ROW(6.25, 3.74, 15.44, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::custseg.gammagamma AS gg;
 SELECT is((SELECT custseg.create_segment_view('tap_clv', 'tap_orders', 'customer_id', 'order_time', 'amount',
 												as_of => '2024-06-01', purchase_model => bg, spend_model => gg,
 												clv_horizon => '6 months', annual_discount_rate => 0.2, margin => 0.3)
@@ -121,16 +121,16 @@ SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'custom
 					 purchase_model => ROW(1, 2, 3, 4, 0, 5, true, 9), spend_model => gg) FROM tap_models$$,
 	'42804', 'purchase_model has type record, not a purchase model', 'clv: an anonymous row');
 SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'amount',
-					 purchase_model => ROW(0.2, 30, 0.8, 2.4, -50, 20, false, 500)::custseg.bgnbd, spend_model => gg) FROM tap_models$$,
+					 purchase_model => ROW(0.2, 30, 0.8, 2.4, -50, 20, false, 500, NULL, NULL, NULL, NULL)::custseg.bgnbd, spend_model => gg) FROM tap_models$$,
 	'22023', 'purchase_model did not converge', 'clv: an unconverged purchase model');
 SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'amount',
-					 purchase_model => bg, spend_model => ROW(6.25, 3.74, 15.44, -50, 20, false, 500)::custseg.gammagamma) FROM tap_models$$,
+					 purchase_model => bg, spend_model => ROW(6.25, 3.74, 15.44, -50, 20, false, 500, NULL, NULL, NULL)::custseg.gammagamma) FROM tap_models$$,
 	'22023', 'spend_model did not converge', 'clv: an unconverged spend model');
 SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'amount',
-					 purchase_model => ROW(0.2, 'Infinity', 0.8, 2.4, NULL, NULL, NULL, NULL)::custseg.mbgnbd, spend_model => gg) FROM tap_models$$,
+					 purchase_model => ROW(0.2, 'Infinity', 0.8, 2.4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::custseg.mbgnbd, spend_model => gg) FROM tap_models$$,
 	'22023', 'custseg.mbgnbd parameter alpha must be positive and finite, not Infinity', 'clv: an infinite parameter');
 SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'amount',
-					 purchase_model => bg, spend_model => ROW(6.25, 1, 15.44, NULL, NULL, NULL, NULL)::custseg.gammagamma) FROM tap_models$$,
+					 purchase_model => bg, spend_model => ROW(6.25, 1, 15.44, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::custseg.gammagamma) FROM tap_models$$,
 	'22003', 'expected spend is infinite for x = 0 under a model with p = 6.25, q = 1', 'clv: q = 1 (no finite spend for customers without repeat purchases)');
 SELECT throws_ok($$SELECT custseg.create_segment_view('v', 'tap_orders', 'customer_id', 'order_time', 'amount',
 					 purchase_model => bg, spend_model => gg, clv_horizon => '-1 day') FROM tap_models$$,
