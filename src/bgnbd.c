@@ -35,7 +35,8 @@
  * (Euler's transformation of FHL's 2F1(r, b; a + b - 1; z)).  The second
  * form has no pole at a = 1 or a + b = 1, and its terms shrink fast for
  * heavy buyers (C - A = a + b - 1 - r does not grow with x); for z > 0.9
- * the first form with fit_hyp2f1's transformation is used instead.  A new
+ * the first form with 2F1(C - A, a - 1; C; z) from fit_hyp2f1 is used
+ * instead (its Euler integral or connection formula near z = 1).  A new
  * MBG/NBD customer survives the first purchase with probability b / (a + b)
  * and then is a BG/NBD customer with (r, alpha, a, b + 1).
  *
@@ -295,7 +296,7 @@ bgnbd_fit_final(FunctionCallInfo fcinfo, bool mbg)
 
 	fit_state_cells(PG_GETARG_DATUM(0), FIT_KIND_XTT, &cells);
 	if (cells.ncells == 0)
-		PG_RETURN_NULL();
+		PG_RETURN_NULL();		/* no customers */
 	for (i = 0; i < cells.ncells; i++)
 	{
 		sum_x += cells.cells[i].w * cells.cells[i].k1;
@@ -371,6 +372,8 @@ bgnbd_read(FunctionCallInfo fcinfo, int argno, bool mbg, Bgnbd *model)
  * cost a multiply-add per term.
  */
 #define BGNBD_NCOEF 512
+/* the most terms of the series of bgnbd_series_expected */
+#define BGNBD_MAX_TERMS INT64CONST(20000000)
 
 typedef struct BgnbdSeries
 {
@@ -492,7 +495,7 @@ bgnbd_series_expected(BgnbdSeries *s, double t)
 	h = (d == 0) ? -L : -expm1(d * L) / d;
 	pw = z;
 	coef = s->coef[0];
-	for (n = 1; n < INT64CONST(100000000); n++)
+	for (n = 1;; n++)
 	{
 		double		ratio;
 
@@ -501,6 +504,15 @@ bgnbd_series_expected(BgnbdSeries *s, double t)
 		ratio = (CA + n) * (a + n - 1) / ((C + n) * (n + 1)) * z;
 		if (term == 0 || (fabs(term) <= 1e-17 * fabs(sum) && fabs(ratio) < 1))
 			break;
+
+		/*
+		 * Terms that overflow (|C - A| huge: r of 1e7 and more), or a sum that
+		 * has not converged after BGNBD_MAX_TERMS terms (some 0.15 s): no
+		 * value, which the caller reports as out of range, at once instead of
+		 * after 10^8 terms of NaN.
+		 */
+		if (!isfinite(sum) || n >= BGNBD_MAX_TERMS)
+			return NAN;
 		/* the next coefficient: kept, or computed */
 		if (n < s->ncoef)
 			coef = s->coef[n];

@@ -384,11 +384,11 @@ extern double fit_trigamma(double x);
 
 /*
  * Added: the Gauss hypergeometric function 2F1(a, b; c; z) for z < 1 and c
- * not 0 or a negative integer: its series, with the connection formula in
- * powers of 1 - z when z > 0.75 (and c - a - b is not within 1e-3 of an
- * integer) and Pfaff's transformation for z < 0.  Errors out with 22023
- * on NaN or infinite arguments, z >= 1 or such a c, and with 22003 when the
- * series does not converge.
+ * not 0 or a negative integer, right to about 1e-12 relative: the best of
+ * its series, Euler's and Pfaff's transformations, Euler's integral and the
+ * connection formula in powers of 1 - z, each with an estimate of its error
+ * (specfun.c).  Errors out with 22023 on NaN or infinite arguments, z >= 1
+ * or such a c, and with 22003 when no method reaches 1e-12.
  */
 extern double fit_hyp2f1(double a, double b, double c, double z);
 

@@ -674,11 +674,20 @@ fit_state_flatten_into(ExpandedObjectHeader *eohptr, void *result,
 	}
 }
 
+/*
+ * The cells of a state for a fit.  A state whose weights add up to less
+ * than half a customer (weights of 1e-300 from the text form) would give a
+ * model of 0 customers, "converged" at once because every gradient is
+ * nearly 0: it is no data, like an empty aggregate, and comes back with no
+ * cells, for which every final function returns NULL.
+ */
 void
 fit_state_cells(Datum state, FitKind kind, FitCells *cells)
 {
 	fit_state_view(state, cells);
 	fit_check_same_kind(cells->kind, kind);
+	if (cells->customers < 0.5)
+		cells->ncells = 0;
 }
 
 

@@ -24,13 +24,13 @@ SELECT throws_ok($$SELECT custseg.p_alive(m, 0, 2, 6) FROM bbm$$,
 SELECT throws_ok($$SELECT custseg.p_alive(m, 2, 0, 6) FROM bbm$$,
 	'22023', 'x, t_x and n must satisfy x <= t_x <= n, not x = 2, t_x = 0, n = 6', 'purchases without a last one');
 SELECT throws_ok($$SELECT custseg.p_alive(m, 1, 1, 3000000000) FROM bbm$$,
-	'54000', 'n must be at most 2147483647, not 3000000000', 'too many opportunities');
+	'54000', 'n must be at most 100000, not 3000000000', 'too many opportunities');
 SELECT throws_ok($$SELECT custseg.purchase_probability(m, -1, 6) FROM bbm$$,
 	'22023', 'k must not be negative', 'negative k');
 SELECT throws_ok($$SELECT custseg.purchase_probability(m, 1, -1) FROM bbm$$,
 	'22023', 'n must not be negative', 'negative n');
 SELECT throws_ok($$SELECT custseg.purchase_probability(m, 1, 3000000000) FROM bbm$$,
-	'54000', 'n must be at most 2147483647, not 3000000000', 'purchase_probability: too many opportunities');
+	'54000', 'n must be at most 100000, not 3000000000', 'purchase_probability: too many opportunities');
 SELECT throws_ok($$SELECT custseg.p_alive(ROW(1, 1, 0, 1, 0, 1, true, 1, NULL, NULL, NULL)::custseg.bgbb, 1, 1, 6)$$,
 	'22023', 'custseg.bgbb parameter gamma must be positive and finite, not 0', 'zero parameter in the model');
 SELECT throws_ok($$SELECT custseg.p_alive(ROW(1, 1, 'NaN', 1, 0, 1, true, 1, NULL, NULL, NULL)::custseg.bgbb, 1, 1, 6)$$,
@@ -60,7 +60,7 @@ SELECT throws_ok($$SELECT custseg.clv(m, g, 0, 2, 6, 10, 5, 0.1) FROM bbm$$,
 SELECT throws_ok($$SELECT custseg.clv(m, g, 0, 0, -6, 10, 5, 0.1) FROM bbm$$,
 	'22023', 'x, t_x and n must not be negative', 'clv: negative n');
 SELECT throws_ok($$SELECT custseg.clv(m, g, 1, 1, 3000000000, 10, 5, 0.1) FROM bbm$$,
-	'54000', 'n must be at most 2147483647, not 3000000000', 'clv: too many opportunities');
+	'54000', 'n must be at most 100000, not 3000000000', 'clv: too many opportunities');
 SELECT throws_ok($$SELECT custseg.clv(m, g, 1, 1, 6, 10, 100000000, 1e-9) FROM bbm$$,
 	'54000', 'the discounted sum over 100000000 opportunities needs more than 10000000 terms at discount_rate_per_opportunity 1e-09',
 	'clv: too long a sum');
@@ -79,7 +79,7 @@ SELECT throws_ok($$SELECT custseg.bgbb_fit(-1, 0, 1)$$,
 SELECT throws_ok($$SELECT custseg.bgbb_fit(1, 1, 6, -2)$$,
 	'22023', 'weight must not be negative', 'fit: negative weight');
 SELECT throws_ok($$SELECT custseg.bgbb_final('{"kind":"bgbb","cells":[[1,1,3000000000,1]]}')$$,
-	'54000', 'n must be at most 2147483647, not 3000000000', 'fit: too many opportunities');
+	'54000', 'n must be at most 100000, not 3000000000', 'fit: too many opportunities');
 SELECT is((SELECT custseg.bgbb_fit(1, 1, 6, 0)), NULL, 'fit: weight 0 is skipped');
 
 -- values that need no fit
