@@ -492,7 +492,54 @@ bgnbd_series_expected(BgnbdSeries *s, double t)
 	if (a > 50 && s->A * z < 50)
 		return C / d * (1 - exp(s->A * L) * fit_hyp2f1(s->A, C - a + 1, C, z));
 
-	h = (d == 0) ? -L : -expm1(d * L) / d;
+	/*
+	 * a = 1 (d = 0): with C = B, term n of the sum is C / n z^n times
+	 * prod_{j<n} (1 - A / (C + j)), and C h = C sum z^n / n, so
+	 *
+	 *	E_new(t) = C sum_{n>=1} z^n / n [1 - prod_{j<n} (1 - A / (C + j))]
+	 *
+	 * a sum of positive terms, the bracket taken as -expm1 of the sum of
+	 * log1p(-A / (C + j)): no difference of two sums of order C, which left
+	 * rounding noise of either sign (-4e-15) when A is tiny (r = 1e-17).
+	 */
+	if (d == 0)
+	{
+		double		lprod = 0,
+					prod = 1,
+					zn = 1,
+					omz = exp(L);	/* 1 - z, without cancellation */
+		bool		positive = true;
+
+		for (n = 1;; n++)
+		{
+			double		f = 1 - s->A / (C + (n - 1));
+
+			/*
+			 * While every factor is positive (always when A < C, so when A
+			 * is tiny) the product is kept as a sum of logarithms; A >= C
+			 * makes some factors 0 or negative, and 1 - prod has no
+			 * cancellation then.
+			 */
+			prod *= f;
+			if (positive && f > 0)
+				lprod += log1p(-s->A / (C + (n - 1)));
+			else
+				positive = false;
+			zn *= z;
+			term = zn / n * (positive ? -expm1(lprod) : 1 - prod);
+			sum += term;
+			/* the rest is below sum_{m>n} z^m / m <= z^(n+1) / ((n + 1) (1 - z)) */
+			if (zn * z / ((n + 1) * omz) <= 1e-16 * sum)
+				break;
+			if (!isfinite(sum) || n >= BGNBD_MAX_TERMS)
+				return NAN;
+			if ((n & 8191) == 8191)
+				CHECK_FOR_INTERRUPTS();
+		}
+		return C * sum;
+	}
+
+	h = -expm1(d * L) / d;
 	pw = z;
 	coef = s->coef[0];
 	for (n = 1;; n++)

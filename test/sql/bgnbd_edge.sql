@@ -145,3 +145,20 @@ SELECT custseg.clv(m, ROW(6, 3, 15, 0, 1, true, 1, NULL, NULL, NULL)::custseg.ga
 FROM sim_serial;
 
 DROP TABLE heavy, sim_ab, quitters, cdnow, sim, sim_serial;
+
+-- a = 1 and a tiny r (issue 15): E_new(t) is about r times 5 here, and
+-- positive; the difference of two sums of order b it was taken as before
+-- left rounding noise of either sign (-4e-15 for a new customer).
+-- For r -> 0, E_new(t) / r -> E_p[log(1 + p t / alpha) / p] with p ~ Beta(1, b),
+-- density b (1 - p)^(b - 1): here by a midpoint rule of 20,000 points.
+SELECT bool_and(e > 0) AS positive,
+	   max(abs(e / r / e1 - 1)) < 1e-6 AS r_times_the_limit
+FROM (SELECT r, h, custseg.expected_purchases(
+		  jsonb_populate_record(NULL::custseg.bgnbd, jsonb_build_object('r', r, 'alpha', 4.4, 'a', 1, 'b', 2.4)),
+		  h::float8) AS e,
+		  (SELECT sum(ln(1 + p * h / 4.4) / p * 2.4 * (1 - p) ^ 1.4) / 20000
+		   FROM (SELECT (k - 0.5) / 20000 AS p FROM generate_series(1, 20000) k) q) AS e1
+	  FROM (VALUES (1e-17), (1e-12)) r(r), (VALUES (7.5), (39), (365)) h(h)) s;
+SELECT custseg.expected_purchases(
+		   jsonb_populate_record(NULL::custseg.mbgnbd, '{"r": 1e-17, "alpha": 1, "a": 1, "b": 1}'),
+		   interval '7 days 12:00') > 0 AS mbgnbd_positive;
