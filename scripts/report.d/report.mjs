@@ -28,6 +28,9 @@ const USAGE = `usage: scripts/report --view NAME --out FILE.html [options]
   --purchase-model SQL    an SQL expression giving a stored purchase model (custseg.bgnbd,
                           custseg.mbgnbd or custseg.paretonbd), for the model charts
   --horizon INTERVAL      horizon of expected purchases in the model charts (default '90 days')
+  --holdout CAL:END       with --orders and --amount-column: the calibration/holdout check of a
+                          model fitted on the orders up to CAL (dates), against the orders to END
+  --holdout-model NAME    bgnbd (default), mbgnbd or paretonbd, for --holdout
   --title TEXT            the report's title`;
 
 class InputError extends Error {}
@@ -39,7 +42,7 @@ function parseArgs(argv) {
 		'--orders': 'orders', '--customer-column': 'customerColumn',
 		'--time-column': 'timeColumn', '--amount-column': 'amountColumn',
 		'--period': 'period', '--purchase-model': 'purchaseModel', '--horizon': 'horizon',
-		'--title': 'title',
+		'--title': 'title', '--holdout': 'holdout', '--holdout-model': 'holdoutModel',
 	};
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
@@ -61,6 +64,17 @@ function parseArgs(argv) {
 		usage('--orders needs --customer-column and --time-column');
 	if (!['month', 'week'].includes(opts.period))
 		usage("--period must be 'month' or 'week'");
+	if (opts.holdout) {
+		const m = /^(\d{4}-\d{2}-\d{2}):(\d{4}-\d{2}-\d{2})$/.exec(opts.holdout);
+		if (!m)
+			usage('--holdout takes CALIBRATION_END:HOLDOUT_END as two dates, e.g. 2024-06-30:2024-12-31');
+		if (!(opts.orders && opts.amountColumn))
+			usage('--holdout needs --orders, --customer-column, --time-column and --amount-column');
+		[opts.calibrationEnd, opts.holdoutEnd] = [m[1], m[2]];
+	}
+	opts.holdoutModel = opts.holdoutModel || 'bgnbd';
+	if (!['bgnbd', 'mbgnbd', 'paretonbd'].includes(opts.holdoutModel))
+		usage('--holdout-model must be bgnbd, mbgnbd or paretonbd');
 	return opts;
 }
 
@@ -315,6 +329,67 @@ ORDER BY 1, 2`;
 				hconcat: [mheat('expected_purchases', `expected purchases in ${opts.horizon}`, 'viridis', '.3~g'),
 						  mheat('p_alive', 'probability alive', 'redyellowgreen', '.2f')],
 				resolve: { scale: { color: 'independent' } },
+			},
+		});
+	}
+	// 6. The calibration/holdout check of a model fitted on the orders up to
+	// the calibration end (custseg.holdout_check and holdout_tracking).
+	if (opts.holdout) {
+		const args = `${literal(opts.orders)}::regclass, ${literal(opts.customerColumn)}, ${literal(opts.timeColumn)},
+	 ${literal(opts.amountColumn)}, ${literal(opts.calibrationEnd)}::date, ${literal(opts.holdoutEnd)}::date, ${literal(opts.holdoutModel)}`;
+		const checkSql = `SELECT repeat_purchases, customers,
+	   actual_purchases, predicted_purchases
+FROM custseg.holdout_check(${args}, false)
+WHERE customers >= ${n}`;
+		const check = rows(opts, checkSql);
+		const long = check.flatMap((c) => [
+			{ repeat_purchases: c.repeat_purchases, what: 'actual', purchases: c.actual_purchases },
+			{ repeat_purchases: c.repeat_purchases, what: 'predicted', purchases: c.predicted_purchases }]);
+		list.push({
+			id: 'holdout-check', title: `Calibration against holdout: ${opts.holdoutModel} fitted to ${opts.calibrationEnd}`,
+			sql: checkSql, data: check,
+			note: `Holdout purchases per customer (${opts.calibrationEnd} to ${opts.holdoutEnd}), actual and predicted, by the number of repeat purchases in the calibration period; groups of fewer than ${n} customers are left out.`,
+			spec: {
+				data: { values: long }, width: { step: 18 }, height: 240,
+				mark: { type: 'bar', tooltip: true },
+				encoding: {
+					x: { field: 'repeat_purchases', type: 'ordinal', title: 'repeat purchases in the calibration period', sort: null },
+					xOffset: { field: 'what' },
+					y: { field: 'purchases', type: 'quantitative', title: 'holdout purchases per customer' },
+					color: { field: 'what', type: 'nominal', title: null },
+				},
+			},
+		});
+		const trackSql = `SELECT week, week_end, actual_cumulative, expected_cumulative, holdout
+FROM custseg.holdout_tracking(${args})
+ORDER BY week`;
+		const track = rows(opts, trackSql);
+		const trackLong = track.flatMap((w) => [
+			{ week_end: w.week_end, what: 'actual', purchases: w.actual_cumulative },
+			{ week_end: w.week_end, what: 'expected', purchases: w.expected_cumulative }]);
+		list.push({
+			id: 'tracking', title: 'Tracking: cumulative repeat purchases, actual and expected',
+			sql: trackSql, data: track,
+			note: `Totals over all calibration customers, week by week; the holdout period starts after ${opts.calibrationEnd} (the rule).`,
+			spec: {
+				width: 600, height: 260,
+				layer: [
+					{
+						data: { values: trackLong },
+						mark: { type: 'line' },
+						encoding: {
+							x: { field: 'week_end', type: 'temporal', title: 'week' },
+							y: { field: 'purchases', type: 'quantitative', title: 'cumulative repeat purchases' },
+							color: { field: 'what', type: 'nominal', title: null },
+							strokeDash: { field: 'what', type: 'nominal' },
+						},
+					},
+					{
+						data: { values: [{ at: opts.calibrationEnd }] },
+						mark: { type: 'rule', color: 'gray' },
+						encoding: { x: { field: 'at', type: 'temporal' } },
+					},
+				],
 			},
 		});
 	}
