@@ -343,7 +343,32 @@ bgbb_survival_sum(double gamma, double d, double m)
 		lr = l_e * e;
 		return -d * l_e * (lr == 0.0 ? 1.0 : expm1(lr) / lr);
 	}
-	lr = lgamma(gamma + d) - lgamma(1.0 + d) - lgamma(gamma + d + m) + lgamma(1.0 + d + m);
+	/*
+	 * log of Gamma(gamma + d) Gamma(1 + d + m) / (Gamma(1 + d) Gamma(gamma +
+	 * d + m)), as two ratios of Gamma functions at arguments gamma - 1
+	 * apart: four lgamma() of order d log d, subtracted, lost every digit
+	 * when d is large (delta = 2^32 gave -385211.5 purchases).
+	 */
+	if (1.0 + d >= 1e6)
+	{
+		/*
+		 * With x1 = 1 + d and x2 = x1 + m, lr = D(x1) - D(x2) for D(x) = log
+		 * Gamma(x + e) - log Gamma(x) = e log(x + e) + g(x) + c(x), Stirling:
+		 * g(x) = (x - 1/2) log1p(e / x) - e = -e (e + 1) / (2x) + (e^3 / 3 +
+		 * e^2 / 4) / x^2 + O(x^-3) and c(x) = -e / (12 x (x + e)) + O(x^-3).
+		 * Taken as differences that are computed directly, the result keeps
+		 * its digits however small it is against log x.
+		 */
+		double		x1 = 1.0 + d,
+					x2 = x1 + m;
+
+		lr = -e * log1p(m / (x1 + e))
+			- 0.5 * e * (e + 1) * (m / (x1 * x2))
+			+ (e * e * e / 3 + e * e / 4) * (m * (x1 + x2) / (x1 * x1 * x2 * x2))
+			- e / 12 * (1 / (x1 * (x1 + e)) - 1 / (x2 * (x2 + e)));
+	}
+	else
+		lr = fit_lgamma_ratio(1.0 + d, e) - fit_lgamma_ratio(1.0 + d + m, e);
 	return -expm1(lr) * d / e;
 }
 

@@ -393,6 +393,13 @@ extern double fit_trigamma(double x);
 extern double fit_hyp2f1(double a, double b, double c, double z);
 
 /*
+ * log Gamma(x + g) - log Gamma(x), x > 0, x + g > 0: accurate when x is
+ * large and g small against it, where the difference of two lgamma() loses
+ * every digit (BG/BB with a large delta).
+ */
+extern double fit_lgamma_ratio(double x, double g);
+
+/*
  * Gamma-Gamma (fit_model.c, shared by gammagamma.c and every clv()): the expected spend per purchase of a customer
  * with x repeat purchases of mean value mean_spend, for gg = (p, q, gamma):
  * p (gamma + x mean_spend) / (p x + q - 1).  Errors out (with the messages

@@ -323,6 +323,24 @@ h2f1_lgamma_diff(double x, double d, double *size)
 }
 
 /*
+ * fit_lgamma_ratio(x, g): log Gamma(x + g) - log Gamma(x) for x > 0 and
+ * x + g > 0, without the cancellation of two large log Gamma when x is
+ * large (h2f1_lgamma_diff, with the smaller argument first); lgamma()
+ * itself below 10.
+ */
+double
+fit_lgamma_ratio(double x, double g)
+{
+	double		size;
+
+	if (g >= 0 && x >= 10)
+		return h2f1_lgamma_diff(x, g, &size);
+	if (g < 0 && x + g >= 10)
+		return -h2f1_lgamma_diff(x + g, -g, &size);
+	return lgamma(x + g) - lgamma(x);
+}
+
+/*
  * log B(p, q) for p, q > 0, and the size of the parts whose rounding it
  * carries: with the larger of the two at least 10, log Gamma(min) minus
  * h2f1_lgamma_diff(max, min), which keeps the digits that

@@ -195,3 +195,17 @@ RESET max_parallel_workers_per_gather;
 DROP TABLE bb_donations, bb_model, bb_fixed, bb_big, bb_serial;
 DROP AGGREGATE bb_state(bigint, bigint, bigint, bigint);
 DROP FUNCTION bb_loglik(float8, float8, float8, float8), bb_lbeta(float8, float8), bb_lgamma(float8);
+
+-- A large delta (dropout nearly impossible, issue 15): expected purchases
+-- over many opportunities against the direct sum of the survival terms
+-- (log1p of each step, in a window); the four lgamma() of order delta log
+-- delta it was computed from before gave -385211.5 and 0.
+SELECT delta, m, abs(got / direct - 1) < 1e-10 AS matches_direct_sum
+FROM (SELECT delta, m,
+			 custseg.expected_purchases(jsonb_populate_record(NULL::custseg.bgbb,
+				 jsonb_build_object('alpha', 1.2, 'beta', 0.75, 'gamma', 0.66, 'delta', delta)), m::bigint) AS got,
+			 1.2 / 1.95 * (SELECT sum(exp(c)) FROM (SELECT sum(ln(1 - 0.66::float8 / (0.66 + delta + j)))
+													OVER (ORDER BY j) AS c
+												FROM generate_series(0, m - 1) j) s) AS direct
+	  FROM (VALUES (4294967296.0), (1e12), (1e7)) d(delta), (VALUES (1001), (100000)) h(m)) x
+ORDER BY 1, 2;
