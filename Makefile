@@ -17,16 +17,8 @@ DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 
 TESTS = $(sort $(wildcard test/sql/*.sql))
-# REGRESS_EXCLUDE: tests to leave out (debian/rules leaves out the one that
-# needs the test-only module test/modules/fmgrcall).
-REGRESS = $(filter-out $(REGRESS_EXCLUDE),$(patsubst test/sql/%.sql,%,$(TESTS)))
+REGRESS = $(patsubst test/sql/%.sql,%,$(TESTS))
 REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
-# test/sql/fmgr_calls.sql needs the test-only module test/modules/fmgrcall,
-# which scripts/test and scripts/regress install; a build that cannot have it
-# (the Debian package's, debian/rules) leaves that test out.
-ifdef SKIP_FMGR_CALLS
-REGRESS := $(filter-out fmgr_calls,$(REGRESS))
-endif
 
 # -Wextra, less unused-parameter: PostgreSQL 15's own headers have unused
 # parameters in inline functions.

@@ -103,16 +103,6 @@ build_and_install() {
 	as_root make -s -C "$CUSTSEG_ROOT" install PG_CONFIG="$PGBIN/pg_config" >/dev/null
 }
 
-# The test-only module test/modules/fmgrcall (not part of custseg): calls
-# through fmgr_info without an expression tree, the way Citus calls
-# functions on its workers; used by test/sql/fmgr_calls.sql.  Built afresh
-# (it is one file) for the installation of $PGBIN, and installed there.
-install_test_modules() {
-	make -s -C "$CUSTSEG_ROOT/test/modules/fmgrcall" clean PG_CONFIG="$PGBIN/pg_config"
-	make -s -C "$CUSTSEG_ROOT/test/modules/fmgrcall" WERROR=1 PG_CONFIG="$PGBIN/pg_config" >/dev/null
-	as_root make -s -C "$CUSTSEG_ROOT/test/modules/fmgrcall" install PG_CONFIG="$PGBIN/pg_config" >/dev/null
-}
-
 # Copy the checkout (its files as they are, without .git and build
 # products) to the new directory $1.
 copy_checkout() {
@@ -263,16 +253,9 @@ pg_source_build() {
 # The pg_regress suite (test/sql, expected/) against the running cluster:
 # sets regress_passed and regress_failed, and prints the first lines of
 # regression.diffs when a test failed.  PostgreSQL 15 prints "test NAME ...
-# ok", 16 and later "ok N - NAME" (and "not ok N - NAME").
-# test/modules/fmgrcall (test only, not part of custseg): calls through
-# fmgr_info without an expression tree, the way Citus calls functions on its
-# workers; used by test/sql/fmgr_calls.sql.  Built and installed into the
-# installation of $PGBIN, like custseg (scripts/test, scripts/regress).
-install_test_modules() {
-	make -s -C "$CUSTSEG_ROOT/test/modules/fmgrcall" WERROR=1 PG_CONFIG="$PGBIN/pg_config" >/dev/null
-	as_root make -s -C "$CUSTSEG_ROOT/test/modules/fmgrcall" install PG_CONFIG="$PGBIN/pg_config" >/dev/null
-}
-
+# ok", 16 and later "ok N - NAME" (and "not ok N - NAME").  Then the suite
+# of the test-only module test/modules/fmgrcall (fmgr_calls), built and
+# installed for this installation first.
 run_regress() {
 	local log status
 	local fmgrcall=$CUSTSEG_ROOT/test/modules/fmgrcall

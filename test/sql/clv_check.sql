@@ -95,4 +95,22 @@ SELECT * FROM custseg.holdout_check('hc_orders', 'id', 'day', 'amount', NULL, '1
 SELECT * FROM custseg.holdout_check('hc_orders', 'id', 'day', 'amount', '1997-09-30', '1998-06-30', 'bgnbd', NULL);
 -- no customer in the calibration period: no rows
 SELECT count(*) AS no_rows FROM custseg.holdout_check('hc_orders', 'id', 'day', 'amount', '1990-01-01', '1990-06-30');
+-- The shared helper: the query of the calibration customers, run as the
+-- checks run it ($1 calibration_end, $2 holdout_end); its customers and
+-- holdout purchase days equal those counted by hand above.
+CREATE FUNCTION pg_temp.hc_customers_of(q text, cal date, hold date, OUT customers bigint, OUT actual bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE format('SELECT count(*), sum(actual) FROM (%s) c', q) INTO customers, actual USING cal, hold;
+END
+$$;
+SELECT h.customers = (SELECT count(*) FROM hc_customers) AS same_customers,
+	   h.actual = (SELECT sum(actual) FROM hc_customers) AS same_holdout_days
+FROM pg_temp.hc_customers_of(custseg.holdout_customers_sql('hc_orders', 'id', 'day', 'amount',
+	 '1997-09-30', '1998-06-30', 'bgnbd'), '1997-09-30', '1998-06-30') h;
+SELECT custseg.holdout_customers_sql('hc_orders', 'id', 'day', 'amount', '1997-09-30', '1998-06-30', NULL);
+SELECT custseg.holdout_customers_sql('hc_orders', 'id', 'day', 'amount', '1998-06-30', '1998-06-30', 'bgnbd');
+SELECT custseg.holdout_customers_sql('hc_orders', 'id', 'day', 'amount', '1997-09-30', '1998-06-30', 'pareto');
+SELECT custseg.holdout_customers_sql('hc_orders', 'id', 'amount', 'amount', '1997-09-30', '1998-06-30', 'bgnbd');
+SELECT custseg.holdout_customers_sql('hc_orders', 'id', 'day', 'no_such', '1997-09-30', '1998-06-30', 'bgnbd');
 DROP TABLE hc_raw, hc_orders, hc_customers, hc_models, hc_by_hand;
