@@ -24,6 +24,18 @@
  * in at least the first FASTAGG_MIN_GROUPS new keys, so each pass makes
  * progress.
  *
+ * Parallel (under a Gather, see fastagg_plan.c): the plan names a number
+ * of partitions, and a group belongs to the partition its key's hash
+ * selects (the NULL key to the first).  A counter in shared memory hands
+ * out partitions: a worker claims one at a time, reads the whole input
+ * (its child is a plain scan) and folds only the rows of that partition,
+ * returns its groups, and claims the next, reading the input again.  The
+ * leader claims partitions only when fewer workers started than there are
+ * partitions: it then takes one at a time beside the workers, or, when no
+ * worker started, all of them in one pass, as the serial node.  Each group
+ * is so folded by one process from all of its rows, and what the Gather
+ * receives are finished groups.
+ *
  * Results are those of custseg.summarize through PostgreSQL's aggregation,
  * bit for bit: each row is folded by the same function into the same
  * state, and a state's figures do not depend on the order of its rows.
@@ -34,6 +46,7 @@
 #include "fastagg.h"
 #include "summary.h"
 
+#include "access/parallel.h"
 #include "access/tupdesc.h"
 #include "catalog/pg_type.h"
 #include "commands/explain.h"
@@ -48,6 +61,7 @@
 #include "nodes/execnodes.h"
 #include "nodes/extensible.h"
 #include "nodes/nodeFuncs.h"
+#include "port/atomics.h"
 #include "storage/buffile.h"
 #include "utils/memutils.h"
 #include "utils/typcache.h"
@@ -150,9 +164,36 @@ typedef struct FastBatch
 	int64		rows;
 } FastBatch;
 
+/*
+ * The shared memory of a parallel node: the next partition to hand out, and
+ * what the participants report when they are done, for EXPLAIN ANALYZE.
+ */
+typedef struct FastAggShared
+{
+	pg_atomic_uint32 next_partition;
+	pg_atomic_uint32 participants;	/* that folded at least one partition */
+	pg_atomic_uint64 groups;
+	pg_atomic_uint64 spilled_rows;
+	pg_atomic_uint64 spilled_bytes;
+	pg_atomic_uint64 batches;	/* the most of any participant */
+	pg_atomic_uint64 peak_memory;	/* likewise */
+} FastAggShared;
+
 typedef struct FastAggState
 {
 	CustomScanState css;
+
+	/* parallel: partitions of the plan (0: serial), the ones claimed */
+	int			npartitions;
+	FastAggShared *shared;		/* NULL when not run in parallel */
+	ParallelContext *pcxt;		/* the leader's, for its launched workers */
+	uint32		part_lo;		/* claimed: partitions lo .. hi - 1 */
+	uint32		part_hi;
+	bool		filter;			/* not every partition claimed: skip rows */
+	bool		active;			/* a claim is being folded or returned */
+	bool		done;			/* nothing more to claim */
+	int			passes;			/* claims taken since the last rescan */
+	int			participants;	/* for EXPLAIN of a parallel node */
 
 	/* from the plan */
 	AttrNumber	key_attno;
@@ -198,6 +239,14 @@ static void fastagg_end(CustomScanState *node);
 static void fastagg_rescan(CustomScanState *node);
 static void fastagg_explain(CustomScanState *node, List *ancestors, ExplainState *es);
 static Node *fastagg_create_state(CustomScan *cscan);
+static Size fastagg_estimate_dsm(CustomScanState *node, ParallelContext *pcxt);
+static void fastagg_initialize_dsm(CustomScanState *node, ParallelContext *pcxt,
+								   void *coordinate);
+static void fastagg_reinitialize_dsm(CustomScanState *node, ParallelContext *pcxt,
+									 void *coordinate);
+static void fastagg_initialize_worker(CustomScanState *node, shm_toc *toc,
+									  void *coordinate);
+static void fastagg_shutdown(CustomScanState *node);
 
 CustomScanMethods fastagg_scan_methods = {
 	.CustomName = FASTAGG_NAME,
@@ -211,6 +260,11 @@ static CustomExecMethods fastagg_exec_methods = {
 	.EndCustomScan = fastagg_end,
 	.ReScanCustomScan = fastagg_rescan,
 	.ExplainCustomScan = fastagg_explain,
+	.EstimateDSMCustomScan = fastagg_estimate_dsm,
+	.InitializeDSMCustomScan = fastagg_initialize_dsm,
+	.ReInitializeDSMCustomScan = fastagg_reinitialize_dsm,
+	.InitializeWorkerCustomScan = fastagg_initialize_worker,
+	.ShutdownCustomScan = fastagg_shutdown,
 };
 
 static Node *
@@ -233,6 +287,17 @@ fastagg_mix64(uint64 x)
 	x *= UINT64CONST(0x94d049bb133111eb);
 	x ^= x >> 31;
 	return x;
+}
+
+/*
+ * The partition of a key's hash among n: other bits than the table's slot
+ * and the batch files use, by a second mix.
+ */
+static inline uint32
+fastagg_partition(uint64 hash, uint32 n)
+{
+	return (uint32) (((fastagg_mix64(hash ^ UINT64CONST(0x9e3779b97f4a7c15)) >> 32) *
+					  (uint64) n) >> 32);
 }
 
 /*
@@ -565,24 +630,46 @@ fastagg_read_row(FastAggState *fa, FastRow *row, ExprContext *econtext)
 		return true;
 	}
 
-	/* the child runs in the query's context, as it would under an Agg */
-	old = MemoryContextSwitchTo(fa->css.ss.ps.state->es_query_cxt);
-	slot = ExecProcNode(linitial(fa->css.custom_ps));
-	MemoryContextSwitchTo(old);
-	if (TupIsNull(slot))
-		return false;
-	econtext->ecxt_outertuple = slot;
-
-	row->key = slot_getattr(slot, fa->key_attno, &row->key_isnull);
-	row->bytes = NULL;
-	row->len = 0;
-	row->hash = 0;
-	if (!row->key_isnull)
+	for (;;)
 	{
 		const char *bytes = NULL;
 		int			len = 0;
 
+		/* the child runs in the query's context, as it would under an Agg */
+		old = MemoryContextSwitchTo(fa->css.ss.ps.state->es_query_cxt);
+		slot = ExecProcNode(linitial(fa->css.custom_ps));
+		MemoryContextSwitchTo(old);
+		if (TupIsNull(slot))
+			return false;
+		econtext->ecxt_outertuple = slot;
+
+		row->key = slot_getattr(slot, fa->key_attno, &row->key_isnull);
+		row->bytes = NULL;
+		row->len = 0;
+		row->hash = 0;
+		if (row->key_isnull)
+		{
+			if (fa->filter && fa->part_lo != 0)
+				continue;		/* the NULL key is the first partition's */
+			break;
+		}
 		row->hash = fastagg_hash_key(fa, row->key, &bytes, &len);
+		if (fa->filter)
+		{
+			uint32		part = fastagg_partition(row->hash, fa->npartitions);
+
+			/*
+			 * Another participant's row.  A detoasted key stays in the
+			 * per-row context until its reset, after the next
+			 * FASTAGG_READ_AHEAD rows kept: about npartitions times as
+			 * many skipped.
+			 */
+			if (part < fa->part_lo || part >= fa->part_hi)
+			{
+				CHECK_FOR_INTERRUPTS();
+				continue;
+			}
+		}
 		if (fa->key_kind != FASTAGG_KEY_BYVAL)
 		{
 			/* the tuple's page may be unpinned before the row is folded */
@@ -591,6 +678,7 @@ fastagg_read_row(FastAggState *fa, FastRow *row, ExprContext *econtext)
 			row->len = len;
 			row->key = (Datum) 0;
 		}
+		break;
 	}
 
 	for (i = 0; i < fa->naggs; i++)
@@ -765,6 +853,85 @@ fastagg_emit(FastAggState *fa, char *entry, bool key_isnull)
 	return ExecProject(fa->css.ss.ps.ps_ProjInfo);
 }
 
+/* What a participant adds to the shared figures when it is done. */
+static void
+fastagg_report(FastAggState *fa)
+{
+	FastAggShared *shared = fa->shared;
+	uint64		old;
+
+	if (shared == NULL || fa->passes == 0)
+		return;
+	pg_atomic_fetch_add_u32(&shared->participants, 1);
+	pg_atomic_fetch_add_u64(&shared->groups, fa->groups_total);
+	pg_atomic_fetch_add_u64(&shared->spilled_rows, fa->spilled_rows);
+	pg_atomic_fetch_add_u64(&shared->spilled_bytes, fa->spilled_bytes);
+	old = pg_atomic_read_u64(&shared->batches);
+	while (old < (uint64) fa->batches_total &&
+		   !pg_atomic_compare_exchange_u64(&shared->batches, &old, fa->batches_total))
+		;
+	old = pg_atomic_read_u64(&shared->peak_memory);
+	while (old < (uint64) fa->peak_memory &&
+		   !pg_atomic_compare_exchange_u64(&shared->peak_memory, &old, fa->peak_memory))
+		;
+}
+
+/*
+ * Claim the next partitions to fold; false when there are none left (the
+ * participant's figures are then reported).  The serial node, and a
+ * parallel one run without shared memory, take everything in one claim.
+ */
+static bool
+fastagg_claim(FastAggState *fa)
+{
+	uint32		n = (uint32) fa->npartitions;
+	uint32		first;
+
+	if (fa->done)
+		return false;
+	if (fa->shared == NULL)
+	{
+		fa->done = true;
+		fa->part_lo = 0;
+		fa->part_hi = Max(n, 1);
+		fa->filter = false;
+		return true;
+	}
+	if (IsParallelWorker())
+		first = pg_atomic_fetch_add_u32(&fa->shared->next_partition, 1);
+	else
+	{
+		int			launched = fa->pcxt != NULL ? fa->pcxt->nworkers_launched : 0;
+
+		if (launched == 0)
+		{
+			/* no worker: the rest in one pass */
+			first = pg_atomic_exchange_u32(&fa->shared->next_partition, n);
+			if (first < n)
+			{
+				fa->part_lo = first;
+				fa->part_hi = n;
+				fa->filter = first > 0;
+				return true;
+			}
+		}
+		else if (launched < fa->npartitions)
+			first = pg_atomic_fetch_add_u32(&fa->shared->next_partition, 1);
+		else
+			first = n;			/* the workers take them all */
+	}
+	if (first >= n)
+	{
+		fa->done = true;
+		fastagg_report(fa);
+		return false;
+	}
+	fa->part_lo = first;
+	fa->part_hi = first + 1;
+	fa->filter = n > 1;
+	return true;
+}
+
 static TupleTableSlot *
 fastagg_exec(CustomScanState *node)
 {
@@ -772,6 +939,20 @@ fastagg_exec(CustomScanState *node)
 
 	for (;;)
 	{
+		if (!fa->active)
+		{
+			if (!fastagg_claim(fa))
+				return NULL;
+			if (fa->passes++ > 0)
+			{
+				/* another claim: the table empty, the input from its start */
+				fastagg_reset_table(fa);
+				ExecReScan(linitial(fa->css.custom_ps));
+			}
+			fa->active = true;
+			fa->filled = false;
+			fa->input_level = 0;
+		}
 		if (!fa->filled)
 			fastagg_fill(fa);
 
@@ -801,9 +982,12 @@ fastagg_exec(CustomScanState *node)
 			}
 		}
 
-		/* this pass is done: the next batch file, if any */
+		/* this pass is done: the next batch file, if any, or another claim */
 		if (fa->batches == NIL)
-			return NULL;
+		{
+			fa->active = false;
+			continue;
+		}
 		{
 			FastBatch  *batch = linitial(fa->batches);
 
@@ -846,6 +1030,7 @@ fastagg_begin(CustomScanState *node, EState *estate, int eflags)
 	CustomScan *cscan = (CustomScan *) node->ss.ps.plan;
 	List	   *key = linitial(cscan->custom_private);
 	List	   *aggs = lsecond(cscan->custom_private);
+	int			npartitions = intVal(lthird(cscan->custom_private));
 	PlanState  *child;
 	ListCell   *lc;
 	int			i = 0;
@@ -895,6 +1080,14 @@ fastagg_begin(CustomScanState *node, EState *estate, int eflags)
 	fa->peak_memory = 0;
 	fa->spilled_bytes = 0;
 	fa->spilled_rows = 0;
+
+	fa->npartitions = npartitions;
+	fa->shared = NULL;
+	fa->pcxt = NULL;
+	fa->active = false;
+	fa->done = false;
+	fa->passes = 0;
+	fa->participants = 0;
 }
 
 /* Close every batch file still open. */
@@ -939,6 +1132,9 @@ fastagg_rescan(CustomScanState *node)
 	fastagg_reset_table(fa);
 	fa->filled = false;
 	fa->input_level = 0;
+	fa->active = false;
+	fa->done = false;
+	fa->passes = 0;
 	/* ExecReScan passes changed parameters only to lefttree and righttree */
 	if (node->ss.ps.chgParam != NULL)
 		UpdateChangedParamSet(child, node->ss.ps.chgParam);
@@ -952,6 +1148,10 @@ fastagg_explain(CustomScanState *node, List *ancestors, ExplainState *es)
 	FastAggState *fa = (FastAggState *) node;
 
 	ExplainPropertyInteger("Aggregates", NULL, fa->naggs, es);
+	if (fa->npartitions > 0)
+		ExplainPropertyInteger("Partitions", NULL, fa->npartitions, es);
+	if (es->analyze && fa->npartitions > 0 && fa->participants > 0)
+		ExplainPropertyInteger("Participants", NULL, fa->participants, es);
 	if (es->analyze)
 	{
 		ExplainPropertyInteger("Groups", NULL, fa->groups_total, es);
@@ -967,6 +1167,69 @@ fastagg_explain(CustomScanState *node, List *ancestors, ExplainState *es)
 								   (fa->spilled_bytes + 1023) / 1024, es);
 		}
 	}
+}
+
+static Size
+fastagg_estimate_dsm(CustomScanState *node, ParallelContext *pcxt)
+{
+	return MAXALIGN(sizeof(FastAggShared));
+}
+
+static void
+fastagg_initialize_dsm(CustomScanState *node, ParallelContext *pcxt, void *coordinate)
+{
+	FastAggState *fa = (FastAggState *) node;
+	FastAggShared *shared = (FastAggShared *) coordinate;
+
+	pg_atomic_init_u32(&shared->next_partition, 0);
+	pg_atomic_init_u32(&shared->participants, 0);
+	pg_atomic_init_u64(&shared->groups, 0);
+	pg_atomic_init_u64(&shared->spilled_rows, 0);
+	pg_atomic_init_u64(&shared->spilled_bytes, 0);
+	pg_atomic_init_u64(&shared->batches, 0);
+	pg_atomic_init_u64(&shared->peak_memory, 0);
+	fa->shared = shared;
+	fa->pcxt = pcxt;
+}
+
+static void
+fastagg_reinitialize_dsm(CustomScanState *node, ParallelContext *pcxt, void *coordinate)
+{
+	fastagg_initialize_dsm(node, pcxt, coordinate);
+}
+
+static void
+fastagg_initialize_worker(CustomScanState *node, shm_toc *toc, void *coordinate)
+{
+	FastAggState *fa = (FastAggState *) node;
+
+	fa->shared = (FastAggShared *) coordinate;
+}
+
+/*
+ * Before the leader's shared memory goes: the participants' figures, for
+ * EXPLAIN ANALYZE (the groups and spills of all, the batches and memory of
+ * the largest).
+ */
+static void
+fastagg_shutdown(CustomScanState *node)
+{
+	FastAggState *fa = (FastAggState *) node;
+	FastAggShared *shared = fa->shared;
+
+	if (shared == NULL || IsParallelWorker())
+		return;
+	fa->participants = (int) pg_atomic_read_u32(&shared->participants);
+	if (fa->participants == 0)
+		return;
+	fa->groups_total = (int64) pg_atomic_read_u64(&shared->groups);
+	fa->spilled_rows = (int64) pg_atomic_read_u64(&shared->spilled_rows);
+	fa->spilled_bytes = (int64) pg_atomic_read_u64(&shared->spilled_bytes);
+	fa->batches_total = (int64) pg_atomic_read_u64(&shared->batches);
+	fa->peak_memory = (Size) pg_atomic_read_u64(&shared->peak_memory);
+	/* the shared memory is detached after this */
+	fa->shared = NULL;
+	fa->pcxt = NULL;
 }
 
 /* Called by _PG_init: plans that carry the node can be copied and read. */

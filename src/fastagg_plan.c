@@ -53,6 +53,25 @@ bool		custseg_enable_fast_grouping = true;
 
 static create_upper_paths_hook_type prev_create_upper_paths_hook = NULL;
 
+/*
+ * The cost of folding rows into their groups: the probe of the table and
+ * the state's update, one operator each while the table fits in the CPU's
+ * caches, and mostly a cache miss or two when the groups are many: then
+ * about 16 operators (measured: a row's fold on a million customers takes
+ * about as long as a tuple's trip through a Gather, whose default cost,
+ * parallel_tuple_cost, is 40 operators and deliberately high).  The table
+ * outgrows the caches at a few tens of thousands of groups.
+ */
+static double
+fastagg_fold_cost(double rows, double groups)
+{
+	double		missing = Min(1.0, groups / 32768.0);
+
+	return rows * cpu_operator_cost * (1.0 + 15.0 * missing);
+}
+
+static void fastagg_add_parallel_path(PlannerInfo *root, RelOptInfo *input_rel,
+									  RelOptInfo *output_rel, CustomPath *serial);
 static Plan *fastagg_plan_path(PlannerInfo *root, RelOptInfo *rel,
 							   struct CustomPath *best_path, List *tlist,
 							   List *clauses, List *custom_plans);
@@ -131,6 +150,81 @@ fastagg_input_has_vars(Node *node, PathTarget *input)
 		if (!list_member(input->exprs, lfirst(lc)))
 			return false;
 	return true;
+}
+
+/*
+ * The parallel form of serial, under a Gather: the groups are split into
+ * as many partitions as there are workers, by their key's hash, and each
+ * participant reads the whole input (serial's child, a plain, not a
+ * parallel, scan) but folds only the rows of the partitions it claims
+ * (fastagg_exec.c).  Every group is then complete in one process: nothing
+ * is combined, results are the serial ones, and what crosses the Gather
+ * is the finished groups.  The price is one read of the input per
+ * partition, so it pays where folding, not reading, is the work: many
+ * rows, many groups.
+ *
+ * Costs: a participant reads and hashes the whole input and folds its
+ * share of the rows; the Gather adds parallel_setup_cost and
+ * parallel_tuple_cost for each group sent.
+ */
+static void
+fastagg_add_parallel_path(PlannerInfo *root, RelOptInfo *input_rel,
+						  RelOptInfo *output_rel, CustomPath *serial)
+{
+	Path	   *input = NULL;
+	CustomPath *cpath;
+	GatherPath *gather;
+	double		pages;
+	double		groups = serial->path.rows;
+	double		fold;
+	int			workers;
+
+	ListCell   *lc;
+
+	if (!output_rel->consider_parallel || max_parallel_workers_per_gather <= 0)
+		return;
+	/* the child: the cheapest input that can run in a worker */
+	foreach(lc, input_rel->pathlist)
+	{
+		Path	   *path = lfirst(lc);
+
+		if (path->parallel_safe && path->param_info == NULL &&
+			(input == NULL || path->total_cost < input->total_cost))
+			input = path;
+	}
+	if (input == NULL)
+		return;
+	foreach(lc, pull_var_clause((Node *) list_make2(linitial(serial->custom_private),
+													lsecond(serial->custom_private)),
+								PVC_RECURSE_AGGREGATES | PVC_INCLUDE_PLACEHOLDERS))
+		if (!list_member(input->pathtarget->exprs, lfirst(lc)))
+			return;
+	pages = input_rel->pages > 0 ? (double) input_rel->pages :
+		input->rows * input->pathtarget->width / BLCKSZ;
+	workers = compute_parallel_worker(input_rel, pages, -1, max_parallel_workers_per_gather);
+	if (workers < 1)
+		return;
+
+	fold = fastagg_fold_cost(input->rows, groups);
+	cpath = makeNode(CustomPath);
+	memcpy(cpath, serial, sizeof(CustomPath));
+	cpath->path.parallel_aware = true;
+	cpath->path.parallel_safe = true;
+	cpath->path.parallel_workers = workers;
+	cpath->path.rows = groups / workers;
+	cpath->path.startup_cost = input->total_cost + input->rows * cpu_operator_cost +
+		fold / workers;
+	cpath->path.total_cost = cpath->path.startup_cost +
+		(serial->path.total_cost - serial->path.startup_cost) / workers;
+	cpath->custom_paths = list_make1(input);
+	cpath->custom_private = list_make4(linitial(serial->custom_private),
+									   lsecond(serial->custom_private),
+									   lthird(serial->custom_private),
+									   makeInteger(workers));
+
+	gather = create_gather_path(root, output_rel, &cpath->path,
+								output_rel->reltarget, NULL, &groups);
+	add_path(output_rel, &gather->path);
 }
 
 static void
@@ -221,33 +315,42 @@ fastagg_upper_paths(PlannerInfo *root, UpperRelationKind stage,
 	cpath->path.pathkeys = NIL;
 	/*
 	 * As HashAggregate, every row is read before the first group comes out.
-	 * A row costs one hash probe and a fold into a state in place (one
-	 * operator, where HashAggregate charges one per grouping column and one
-	 * per transition call), a group the forming of its result (half a tuple:
-	 * there is no hash table tuple to form first).
+	 * A row costs its hash (one operator) and its fold into a state in
+	 * place (fastagg_fold_cost), a group the forming of its result (half a
+	 * tuple: there is no hash table tuple to form first).
 	 */
-	cpath->path.startup_cost = input->total_cost + input->rows * cpu_operator_cost;
+	cpath->path.startup_cost = input->total_cost + input->rows * cpu_operator_cost +
+		fastagg_fold_cost(input->rows, groups);
 	cpath->path.total_cost = cpath->path.startup_cost +
 		groups * (cpu_tuple_cost / 2 + cpu_operator_cost * nargs);
 	cpath->flags = 0;
 	cpath->custom_paths = list_make1(input);
 	if (having != NIL)
 		groups *= 0.5;			/* as PostgreSQL guesses for a HAVING */
-	cpath->custom_private = list_make3(key, aggrefs, having);
+	cpath->custom_private = list_make4(key, aggrefs, having, makeInteger(0));
 	cpath->methods = &fastagg_path_methods;
 
 	/*
-	 * The node takes the place of PostgreSQL's unsorted grouping paths
-	 * (HashAggregate, serial or over a Gather), whose estimated costs miss
-	 * what makes them slow here; sorted ones stay to compete by cost, for
-	 * an ORDER BY key or a merge join above.
+	 * The node takes the place of PostgreSQL's hash aggregation and of its
+	 * partial aggregation (serial or parallel), whose estimated costs miss
+	 * what makes them slow here (the misses of a large hash table; the
+	 * states combined after a Gather); the sorted aggregation of a sorted
+	 * input, which folds one group at a time and has none of these costs,
+	 * stays to compete by cost, for an ORDER BY key or a merge join above.
 	 */
 	sorted = NIL;
 	foreach(lc, output_rel->pathlist)
-		if (((Path *) lfirst(lc))->pathkeys != NIL)
-			sorted = lappend(sorted, lfirst(lc));
+	{
+		Path	   *path = lfirst(lc);
+
+		if (path->pathkeys != NIL &&
+			!(IsA(path, AggPath) && ((AggPath *) path)->aggsplit != AGGSPLIT_SIMPLE))
+			sorted = lappend(sorted, path);
+	}
 	output_rel->pathlist = sorted;
 	add_path(output_rel, &cpath->path);
+
+	fastagg_add_parallel_path(root, input_rel, output_rel, cpath);
 }
 
 /*
@@ -295,6 +398,7 @@ fastagg_plan_path(PlannerInfo *root, RelOptInfo *rel, struct CustomPath *best_pa
 	Var		   *key = linitial(best_path->custom_private);
 	List	   *aggrefs = lsecond(best_path->custom_private);
 	List	   *having = lthird(best_path->custom_private);
+	int			partitions = intVal(lfourth(best_path->custom_private));
 	List	   *scan_tlist = NIL;
 	List	   *aggs = NIL;
 	FastaggChildRefs refs;
@@ -339,10 +443,11 @@ fastagg_plan_path(PlannerInfo *root, RelOptInfo *rel, struct CustomPath *best_pa
 	cscan->custom_exprs = NIL;
 	cscan->custom_scan_tlist = scan_tlist;
 	cscan->custom_private =
-		list_make2(list_make3(makeInteger(keyref->varattno),
+		list_make3(list_make3(makeInteger(keyref->varattno),
 							  makeInteger((int) key->vartype),
 							  makeInteger(fastagg_key_kind(key->vartype, key->varcollid))),
-				   aggs);
+				   aggs,
+				   makeInteger(partitions));
 	cscan->custom_relids = NULL;
 	cscan->methods = &fastagg_scan_methods;
 	return &cscan->scan.plan;

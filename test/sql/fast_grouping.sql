@@ -221,6 +221,7 @@ SELECT cid, custseg.summarize(timestamptz 'infinity', a, timestamptz '2020-12-31
 -- PostgreSQL's.
 SET enable_hashjoin = off;
 SET enable_mergejoin = off;
+SET enable_sort = off;		-- a GroupAggregate may cost about the same
 CREATE VIEW fg_rescan AS
 SELECT count(*) AS rows, count(s) AS summaries, sum(hashtext(s::text)) AS checksum
 FROM (VALUES (1), (2), (3)) v(n)
@@ -234,6 +235,7 @@ RESET custseg.enable_fast_grouping;
 DROP VIEW fg_rescan;
 RESET enable_hashjoin;
 RESET enable_mergejoin;
+RESET enable_sort;
 
 -- Row-level security and privileges are those of the SELECT below the node.
 CREATE ROLE regress_fg_reader;
@@ -260,6 +262,107 @@ SELECT max((s).orders) FROM (
 RESET statement_timeout;
 SELECT clock_timestamp() - started < interval '1.3 s' AS cancelled_in_time FROM fg_clock;
 
+-- Parallel: under a Gather, each worker reads the whole input and folds the
+-- groups of the partitions it claims.  The same rows as PostgreSQL's serial
+-- aggregation, whatever the workers that start: all of them, one of two
+-- (it takes both partitions in turn, the leader helps), none (the leader
+-- takes every partition in one pass), and without the leader's help.
+CREATE FUNCTION fg_parallel_diff(query text, settings text[] DEFAULT '{}') RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	fast text[];
+	serial text[];
+	setting text;
+	line text;
+	parallel_node boolean := false;
+BEGIN
+	PERFORM set_config('parallel_setup_cost', '0', true);
+	PERFORM set_config('cpu_operator_cost', '0.05', true);
+	PERFORM set_config('min_parallel_table_scan_size', '0', true);
+	PERFORM set_config('max_parallel_workers_per_gather', '2', true);
+	FOREACH setting IN ARRAY settings LOOP
+		PERFORM set_config(split_part(setting, '=', 1), split_part(setting, '=', 2), true);
+	END LOOP;
+	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
+		parallel_node := parallel_node OR line LIKE '%Parallel Custom Scan (Custseg HashAggregate)%';
+	END LOOP;
+	IF NOT parallel_node THEN
+		RETURN 'not parallel';
+	END IF;
+	EXECUTE format('SELECT array_agg(r::text ORDER BY r::text) FROM (%s) r', query) INTO fast;
+	PERFORM set_config('custseg.enable_fast_grouping', 'off', true);
+	PERFORM set_config('max_parallel_workers_per_gather', '0', true);
+	EXECUTE format('SELECT array_agg(r::text ORDER BY r::text) FROM (%s) r', query) INTO serial;
+	PERFORM set_config('custseg.enable_fast_grouping', 'on', true);
+	IF fast IS NULL THEN
+		RETURN 'no rows';
+	END IF;
+	RETURN ((SELECT count(*) FROM (SELECT unnest(fast) EXCEPT ALL SELECT unnest(serial)) x)
+		  + (SELECT count(*) FROM (SELECT unnest(serial) EXCEPT ALL SELECT unnest(fast)) y))::text
+		   || ' of ' || cardinality(serial);
+END
+$$;
+BEGIN;
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL cpu_operator_cost = 0.05;	-- a small table, costed as a large one
+SET LOCAL min_parallel_table_scan_size = 0;
+EXPLAIN (COSTS OFF)
+SELECT cid, custseg.summarize(t, a, timestamptz '2020-12-31') FROM fg_orders GROUP BY cid;
+COMMIT;
+SELECT name, fg_parallel_diff(format('SELECT %s, custseg.summarize(t, %s, timestamptz ''2020-12-31'') AS s FROM fg_orders GROUP BY 1', k, a),
+							  settings) AS differ
+FROM (VALUES ('bigint key, all workers', 'cid', 'a', '{}'::text[]),
+			 ('integer key, float8', 'cid4', 'f', '{}'),
+			 ('text key, integer', 'ctext', 'i', '{}'),
+			 ('uuid key, bigint', 'cuuid', 'b', '{}'),
+			 ('one worker of two', 'cid', 'a', '{max_parallel_workers=1}'),
+			 ('no worker', 'ctext', 'a', '{max_parallel_workers=0}'),
+			 ('no worker, no leader', 'cid', 'f', '{max_parallel_workers=0,parallel_leader_participation=off}'),
+			 ('one worker, no leader', 'cuuid', 'a', '{max_parallel_workers=1,parallel_leader_participation=off}'),
+			 ('batch files', 'ctext', 'a', '{work_mem=64kB,hash_mem_multiplier=1}')) v(name, k, a, settings);
+SELECT fg_parallel_diff($q$SELECT cid, custseg.summarize(t, a * 2, timestamptz '2020-12-31') AS s1,
+								  custseg.summarize(d, i, date '2021-12-31') AS s2
+						   FROM fg_orders WHERE id % 3 <> 0 GROUP BY cid
+						   HAVING (custseg.summarize(t, a * 2, timestamptz '2020-12-31')).orders > 5$q$) AS having_differ;
+-- Joined above the Gather.
+SELECT fg_parallel_diff($q$SELECT v.n, g.cid, g.s FROM (VALUES (1), (2), (3)) v(n)
+								 CROSS JOIN (SELECT cid, custseg.summarize(t, a, timestamptz '2020-12-31') AS s
+											 FROM fg_orders GROUP BY cid) g$q$,
+						'{enable_hashjoin=off,enable_mergejoin=off,enable_material=off}') AS join_differ;
+
+-- Who did the work, as EXPLAIN ANALYZE shows it: the workers launched, the
+-- participants that folded partitions, the groups of all of them.
+CREATE FUNCTION fg_parallel_explain(settings text[]) RETURNS TABLE (launched int, participants int,
+	partitions int, groups int, spilled boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+	setting text;
+	p jsonb;
+BEGIN
+	PERFORM set_config('parallel_setup_cost', '0', true);
+	PERFORM set_config('cpu_operator_cost', '0.05', true);
+	PERFORM set_config('min_parallel_table_scan_size', '0', true);
+	PERFORM set_config('max_parallel_workers_per_gather', '2', true);
+	FOREACH setting IN ARRAY settings LOOP
+		PERFORM set_config(split_part(setting, '=', 1), split_part(setting, '=', 2), true);
+	END LOOP;
+	p := fg_explain('SELECT ctext, custseg.summarize(t, a, timestamptz ''2020-12-31'') FROM fg_orders GROUP BY 1');
+	RETURN QUERY SELECT (p ->> 'Workers Launched')::int, (p -> 'Plans' -> 0 ->> 'Participants')::int,
+		(p -> 'Plans' -> 0 ->> 'Partitions')::int, (p -> 'Plans' -> 0 ->> 'Groups')::int,
+		(p -> 'Plans' -> 0) ? 'Rows Spilled';
+END
+$$;
+-- (How many workers start, and which participant claims first, varies.)
+SELECT name, e.partitions, e.groups, e.spilled,
+	   e.participants BETWEEN 1 AND e.launched + 1 AS participants_ok,
+	   CASE WHEN name = 'no worker' THEN e.launched = 0 AND e.participants = 1 END AS leader_alone
+FROM (VALUES ('all workers', '{}'::text[]),
+			 ('one worker of two', '{max_parallel_workers=1}'),
+			 ('no worker', '{max_parallel_workers=0}'),
+			 ('one worker, no leader', '{max_parallel_workers=1,parallel_leader_participation=off}'),
+			 ('batch files', '{work_mem=64kB,hash_mem_multiplier=1}')) v(name, settings),
+	 fg_parallel_explain(settings) e;
+
 -- The transition function of custseg 0.1.0 (one C function for every
 -- overload, reading the argument types of its call) still works.
 CREATE FUNCTION fg_accum_010(internal, date, numeric, date) RETURNS internal
@@ -275,6 +378,6 @@ FROM (SELECT cid, fg_summarize_010(d, a, date '2020-12-31') AS s_old,
 DROP AGGREGATE fg_summarize_010(date, numeric, date);
 DROP FUNCTION fg_accum_010(internal, date, numeric, date);
 DROP TABLE fg_orders, fg_many, fg_param, fg_secure, fg_clock;
-DROP FUNCTION fg_uses_node(text), fg_diff(text, boolean), fg_explain(text);
+DROP FUNCTION fg_uses_node(text), fg_diff(text, boolean), fg_explain(text), fg_parallel_diff(text, text[]), fg_parallel_explain(text[]);
 REVOKE USAGE ON SCHEMA custseg FROM regress_fg_reader;
 DROP ROLE regress_fg_reader;
