@@ -7,17 +7,23 @@
  *
  * fastagg_plan.c decides when the node applies (a create_upper_paths_hook
  * for UPPERREL_GROUP_AGG) and builds the plan; fastagg_exec.c runs it.
- * The path's custom_private is list_make3(key Var, distinct Aggrefs, HAVING
- * quals); the plan puts HAVING in its qual and hands the executor the rest
- * in its custom_private:
+ * The path's custom_private is list_make5(key Var, distinct summarize
+ * Aggrefs, HAVING quals, Integer partitions (0: serial), distinct plain
+ * Aggrefs); the plan puts HAVING in its qual and hands the executor the
+ * rest in its custom_private:
  *
- *	list_make2(key, aggs)
+ *	list_make4(key, aggs, partitions, plains)
  *	  key:  list_make3(Integer attno of the key in the child's tlist,
  *					   Integer key type OID, Integer FastKeyKind)
  *	  aggs: one list_make3(List of the 3 argument expressions, with Vars
  *					   of the child's output as OUTER_VAR, Integer time type
- *					   OID, Integer amount type OID) per distinct aggregate,
+ *					   OID, Integer amount type OID) per distinct summarize,
  *					   in the order of custom_scan_tlist (after the key)
+ *	  partitions: Integer, the number of partitions of a parallel node
+ *	  plains: one list_make5(List of 0 or 1 argument expression, Integer
+ *					   transition function OID, Integer transition type
+ *					   OID, Const initial value, Integer input collation)
+ *					   per distinct plain aggregate (after the summarizes)
  *
  *-------------------------------------------------------------------------
  */
@@ -26,7 +32,7 @@
 
 #include "nodes/extensible.h"
 
-/* The most summarize aggregates the node handles in one query. */
+/* The most summarize aggregates, and plain ones, the node handles in one query. */
 #define FASTAGG_MAX_AGGS 8
 
 /* How the node hashes and compares keys. */

@@ -64,6 +64,7 @@
 #include "port/atomics.h"
 #include "storage/buffile.h"
 #include "utils/memutils.h"
+#include "utils/lsyscache.h"
 #include "utils/typcache.h"
 #include "utils/uuid.h"
 
@@ -120,6 +121,29 @@ typedef struct FastArg
 	ExprState  *expr;			/* FASTAGG_ARG_EXPR */
 } FastArg;
 
+/*
+ * A plain aggregate beside summarize (see fastagg_supported_plain): its
+ * transition function, called as PostgreSQL's aggregation calls it, and
+ * its by-value state, kept in the entry after the summarize states.
+ */
+typedef struct FastPlain
+{
+	int			nargs;			/* 0 (count(*)) or 1 */
+	FastArg		arg;
+	bool		null_only;		/* count(x): only whether x is NULL */
+	bool		strict;
+	Datum		init;
+	bool		init_null;
+	Oid			collation;
+	FmgrInfo	transfn;
+} FastPlain;
+
+typedef struct FastPlainState
+{
+	Datum		value;
+	bool		isnull;
+} FastPlainState;
+
 typedef struct FastAgg
 {
 	FastArg		args[3];		/* order_time, amount, as_of */
@@ -140,6 +164,7 @@ typedef struct FastRow
 	int32		len;
 	bool		key_isnull;
 	SummaryRow	aggs[FASTAGG_MAX_AGGS];
+	NullableDatum plain[FASTAGG_MAX_AGGS];	/* the plain aggregates' arguments */
 } FastRow;
 
 /*
@@ -201,6 +226,9 @@ typedef struct FastAggState
 	FastKeyKind key_kind;
 	int			naggs;
 	FastAgg    *aggs;
+	int			nplain;
+	FastPlain  *plain;
+	Size		plain_offset;	/* of the plain states in an entry */
 	Size		entry_size;
 	Size		memory_limit;	/* work_mem * hash_mem_multiplier, bytes */
 
@@ -486,11 +514,70 @@ fastagg_spill(FastAggState *fa, const FastRow *row)
 	else
 		fastagg_write(file, row->bytes, row->len);
 	fastagg_write(file, row->aggs, sizeof(SummaryRow) * fa->naggs);
+	if (fa->nplain > 0)
+		fastagg_write(file, row->plain, sizeof(NullableDatum) * fa->nplain);
 	fa->spill_rows[batch]++;
 	fa->spilled_rows++;
 	fa->spilled_bytes += sizeof(row->hash) + sizeof(row->len) +
 		(fa->key_kind == FASTAGG_KEY_BYVAL ? sizeof(row->key) : (Size) row->len) +
-		sizeof(SummaryRow) * fa->naggs;
+		sizeof(SummaryRow) * fa->naggs + sizeof(NullableDatum) * fa->nplain;
+}
+
+/* The plain aggregates' states of a new entry: their initial values. */
+static inline void
+fastagg_init_plain(FastAggState *fa, char *entry)
+{
+	FastPlainState *states = (FastPlainState *) (entry + fa->plain_offset);
+	int			j;
+
+	for (j = 0; j < fa->nplain; j++)
+	{
+		states[j].value = fa->plain[j].init;
+		states[j].isnull = fa->plain[j].init_null;
+	}
+}
+
+/*
+ * Advance the plain aggregates' states of entry by a row, as PostgreSQL's
+ * aggregation does: a strict transition function skips NULL input and,
+ * without an initial value, starts from the first input.
+ */
+static void
+fastagg_fold_plain(FastAggState *fa, char *entry, const FastRow *row)
+{
+	FastPlainState *states = (FastPlainState *) (entry + fa->plain_offset);
+	int			j;
+
+	for (j = 0; j < fa->nplain; j++)
+	{
+		FastPlain  *p = &fa->plain[j];
+		FastPlainState *st = &states[j];
+		LOCAL_FCINFO(fcinfo, 2);
+		Datum		result;
+
+		if (p->strict)
+		{
+			if (p->nargs == 1 && row->plain[j].isnull)
+				continue;
+			if (st->isnull)
+			{
+				if (p->nargs == 1)
+				{
+					st->value = row->plain[j].value;
+					st->isnull = false;
+				}
+				continue;
+			}
+		}
+		InitFunctionCallInfoData(*fcinfo, &p->transfn, 1 + p->nargs, p->collation, NULL, NULL);
+		fcinfo->args[0].value = st->value;
+		fcinfo->args[0].isnull = st->isnull;
+		if (p->nargs == 1)
+			fcinfo->args[1] = row->plain[j];
+		result = FunctionCallInvoke(fcinfo);
+		st->value = fcinfo->isnull ? (Datum) 0 : result;
+		st->isnull = fcinfo->isnull;
+	}
 }
 
 /* The entry of key, created if there is room; NULL when the row must spill. */
@@ -538,6 +625,7 @@ fastagg_lookup(FastAggState *fa, Datum key, uint64 hash64, const char *bytes, in
 	entry->valid = 0;
 	entry->hash = hash;
 	entry->key = fastagg_copy_key(fa, key, bytes, len);
+	fastagg_init_plain(fa, (char *) entry);
 	fa->ngroups++;
 	return (char *) entry;
 }
@@ -593,6 +681,26 @@ fastagg_fold(FastAggState *fa, char *entry, const FastRow *row)
 		if (valid)
 			header->valid |= (1 << i);
 	}
+	if (fa->nplain > 0)
+		fastagg_fold_plain(fa, entry, row);
+}
+
+/* The value of an aggregate argument for the child's current row. */
+static inline Datum
+fastagg_arg_value(FastArg *arg, TupleTableSlot *slot, ExprContext *econtext, bool *isnull)
+{
+	switch (arg->kind)
+	{
+		case FASTAGG_ARG_COLUMN:
+			return slot_getattr(slot, arg->attno, isnull);
+		case FASTAGG_ARG_CONST:
+			*isnull = arg->isnull;
+			return arg->value;
+		case FASTAGG_ARG_EXPR:
+			return ExecEvalExpr(arg->expr, econtext, isnull);
+	}
+	*isnull = true;
+	return (Datum) 0;
 }
 
 /*
@@ -627,6 +735,8 @@ fastagg_read_row(FastAggState *fa, FastRow *row, ExprContext *econtext)
 			row->key = (Datum) 0;
 		}
 		fastagg_read(fa->input_file, row->aggs, sizeof(SummaryRow) * fa->naggs, false);
+		if (fa->nplain > 0)
+			fastagg_read(fa->input_file, row->plain, sizeof(NullableDatum) * fa->nplain, false);
 		return true;
 	}
 
@@ -689,25 +799,20 @@ fastagg_read_row(FastAggState *fa, FastRow *row, ExprContext *econtext)
 		int			j;
 
 		for (j = 0; j < 3; j++)
-		{
-			FastArg    *arg = &agg->args[j];
-
-			switch (arg->kind)
-			{
-				case FASTAGG_ARG_COLUMN:
-					values[j] = slot_getattr(slot, arg->attno, &isnull[j]);
-					break;
-				case FASTAGG_ARG_CONST:
-					values[j] = arg->value;
-					isnull[j] = arg->isnull;
-					break;
-				case FASTAGG_ARG_EXPR:
-					values[j] = ExecEvalExpr(arg->expr, econtext, &isnull[j]);
-					break;
-			}
-		}
+			values[j] = fastagg_arg_value(&agg->args[j], slot, econtext, &isnull[j]);
 		summary_read_row(&agg->site, values[0], isnull[0], values[1], isnull[1],
 						 values[2], isnull[2], &row->aggs[i]);
+	}
+	for (i = 0; i < fa->nplain; i++)
+	{
+		FastPlain  *p = &fa->plain[i];
+		NullableDatum *v = &row->plain[i];
+
+		if (p->nargs == 0)
+			continue;
+		v->value = fastagg_arg_value(&p->arg, slot, econtext, &v->isnull);
+		if (p->null_only)
+			v->value = (Datum) 0;	/* a pointer would not survive a batch file */
 	}
 	return true;
 }
@@ -758,7 +863,10 @@ fastagg_fill(FastAggState *fa)
 			if (row->key_isnull)
 			{
 				if (fa->null_entry == NULL)
+				{
 					fa->null_entry = MemoryContextAllocZero(fa->table_context, fa->entry_size);
+					fastagg_init_plain(fa, fa->null_entry);
+				}
 				entry = fa->null_entry;
 			}
 			else
@@ -837,6 +945,13 @@ fastagg_emit(FastAggState *fa, char *entry, bool key_isnull)
 			scan->tts_values[i + 1] = (Datum) 0;
 			scan->tts_isnull[i + 1] = true;
 		}
+	}
+	for (i = 0; i < fa->nplain; i++)
+	{
+		FastPlainState *st = (FastPlainState *) (entry + fa->plain_offset) + i;
+
+		scan->tts_values[1 + fa->naggs + i] = st->value;
+		scan->tts_isnull[1 + fa->naggs + i] = st->isnull;
 	}
 	MemoryContextSwitchTo(old);
 	ExecStoreVirtualTuple(scan);
@@ -1031,6 +1146,7 @@ fastagg_begin(CustomScanState *node, EState *estate, int eflags)
 	List	   *key = linitial(cscan->custom_private);
 	List	   *aggs = lsecond(cscan->custom_private);
 	int			npartitions = intVal(lthird(cscan->custom_private));
+	List	   *plains = lfourth(cscan->custom_private);
 	PlanState  *child;
 	ListCell   *lc;
 	int			i = 0;
@@ -1061,7 +1177,31 @@ fastagg_begin(CustomScanState *node, EState *estate, int eflags)
 		MemoryContextSwitchTo(old);
 		i++;
 	}
-	fa->entry_size = FASTAGG_HEADER + (Size) fa->naggs * sizeof(SummaryState);
+	fa->nplain = list_length(plains);
+	fa->plain = palloc0(sizeof(FastPlain) * Max(fa->nplain, 1));
+	i = 0;
+	foreach(lc, plains)
+	{
+		List	   *desc = lfirst(lc);
+		List	   *args = linitial(desc);
+		FastPlain  *p = &fa->plain[i++];
+		Oid			transfn = (Oid) intVal(lsecond(desc));
+		Const	   *init = lfourth_node(Const, desc);
+
+		p->nargs = list_length(args);
+		if (p->nargs == 1)
+		{
+			fastagg_init_arg(fa, &p->arg, linitial(args));
+			p->null_only = !get_typbyval(exprType(linitial(args)));
+		}
+		p->strict = func_strict(transfn);
+		p->init = init->constvalue;
+		p->init_null = init->constisnull;
+		p->collation = (Oid) intVal(list_nth(desc, 4));
+		fmgr_info_cxt(transfn, &p->transfn, estate->es_query_cxt);
+	}
+	fa->plain_offset = FASTAGG_HEADER + (Size) fa->naggs * sizeof(SummaryState);
+	fa->entry_size = fa->plain_offset + (Size) fa->nplain * sizeof(FastPlainState);
 	fa->memory_limit = get_hash_memory_limit();
 
 	fa->table_context = AllocSetContextCreate(estate->es_query_cxt,
@@ -1147,7 +1287,7 @@ fastagg_explain(CustomScanState *node, List *ancestors, ExplainState *es)
 {
 	FastAggState *fa = (FastAggState *) node;
 
-	ExplainPropertyInteger("Aggregates", NULL, fa->naggs, es);
+	ExplainPropertyInteger("Aggregates", NULL, fa->naggs + fa->nplain, es);
 	if (fa->npartitions > 0)
 		ExplainPropertyInteger("Partitions", NULL, fa->npartitions, es);
 	if (es->analyze && fa->npartitions > 0 && fa->participants > 0)

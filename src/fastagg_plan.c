@@ -8,9 +8,10 @@
  * plain column of type smallint, integer, bigint, uuid or text (with a
  * deterministic collation), grouped by its default equality, when every
  * aggregate of the level (in the target list and in HAVING) is
- * custseg.summarize (any overload) without FILTER, ORDER BY or DISTINCT,
- * and there are no grouping sets and no set-returning function in the
- * target list.  HAVING (which is also where PostgreSQL puts a condition on
+ * custseg.summarize (any overload) or a plain one the node can run beside
+ * it (fastagg_supported_plain), without FILTER, ORDER BY or DISTINCT, at
+ * least one is a summarize, and there are no grouping sets and no
+ * set-returning function in the target list.  HAVING (which is also where PostgreSQL puts a condition on
  * the summaries of an outer query level) becomes the node's qual.  The scan, join and
  * filters below stay PostgreSQL's own plan (the cheapest one of the input
  * relation), so privileges, row-level security and the snapshot are those
@@ -31,6 +32,7 @@
 #include "custseg.h"
 #include "fastagg.h"
 
+#include "access/transam.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_aggregate.h"
 #include "catalog/pg_type.h"
@@ -45,7 +47,10 @@
 #include "optimizer/tlist.h"
 #include "parser/parsetree.h"
 #include "utils/guc.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 #include "utils/selfuncs.h"
 #include "utils/typcache.h"
 
@@ -139,6 +144,97 @@ fastagg_supported_aggref(Aggref *aggref, Oid custseg_namespace)
 	return true;
 }
 
+/*
+ * Is aggref a plain aggregate the node can run beside summarize: a
+ * built-in one with a by-value transition state and no final function,
+ * over at most one argument (count, sum of integers and floats, min and
+ * max of by-value types, bool_and, bit_or, ...)?  Its transition function
+ * is then called with the same arguments as PostgreSQL's aggregation
+ * calls it with, outside an aggregate context, where these built-in ones
+ * (on a 64-bit build, where int8 and float8 are by value) never ask for
+ * one.
+ */
+static bool
+fastagg_supported_plain(Aggref *aggref)
+{
+	HeapTuple	tuple;
+	Form_pg_aggregate agg;
+	bool		ok;
+
+#ifndef USE_FLOAT8_BYVAL
+	return false;
+#endif
+	if (aggref->agglevelsup != 0 || aggref->aggfilter != NULL ||
+		aggref->aggorder != NIL || aggref->aggdistinct != NIL ||
+		aggref->aggdirectargs != NIL || aggref->aggkind != AGGKIND_NORMAL ||
+		aggref->aggvariadic || aggref->aggsplit != AGGSPLIT_SIMPLE ||
+		list_length(aggref->args) > 1 || aggref->aggfnoid >= FirstNormalObjectId ||
+		contain_subplans((Node *) aggref->args))
+		return false;
+	tuple = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(aggref->aggfnoid));
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	agg = (Form_pg_aggregate) GETSTRUCT(tuple);
+	ok = !OidIsValid(agg->aggfinalfn) && agg->aggtransfn < FirstNormalObjectId &&
+		agg->aggtranstype != INTERNALOID && get_typbyval(agg->aggtranstype) &&
+		agg->aggtranstype == aggref->aggtype;
+	if (ok && aggref->args != NIL)
+	{
+		Oid			argtype = exprType((Node *) linitial_node(TargetEntry, aggref->args)->expr);
+
+		/* count(x) looks only at whether x is NULL */
+		ok = get_typbyval(argtype) || agg->aggtransfn == F_INT8INC_ANY;
+		/* a strict one without an initial value starts from its first input */
+		if (ok && func_strict(agg->aggtransfn))
+		{
+			bool		isnull;
+
+			(void) SysCacheGetAttr(AGGFNOID, tuple, Anum_pg_aggregate_agginitval, &isnull);
+			ok = !isnull || argtype == agg->aggtranstype;
+		}
+	}
+	ReleaseSysCache(tuple);
+	return ok;
+}
+
+/*
+ * The plan's description of a plain aggregate: its argument list (none or
+ * one expression), transition function, transition type, the initial
+ * value as a Const, and the input collation.
+ */
+static List *
+fastagg_plain_plan(Aggref *aggref, List *args)
+{
+	HeapTuple	tuple = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(aggref->aggfnoid));
+	Form_pg_aggregate agg;
+	Datum		initval;
+	Datum		init = (Datum) 0;
+	bool		isnull;
+	Oid			transfn;
+	Oid			transtype;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for aggregate %u", aggref->aggfnoid);
+	agg = (Form_pg_aggregate) GETSTRUCT(tuple);
+	transfn = agg->aggtransfn;
+	transtype = agg->aggtranstype;
+	initval = SysCacheGetAttr(AGGFNOID, tuple, Anum_pg_aggregate_agginitval, &isnull);
+	if (!isnull)
+	{
+		Oid			input;
+		Oid			ioparam;
+		char	   *str = TextDatumGetCString(initval);
+
+		getTypeInputInfo(transtype, &input, &ioparam);
+		init = OidInputFunctionCall(input, str, ioparam, -1);
+	}
+	ReleaseSysCache(tuple);
+	return list_make5(args, makeInteger((int) transfn), makeInteger((int) transtype),
+					  makeConst(transtype, -1, InvalidOid, get_typlen(transtype),
+								init, isnull, true),
+					  makeInteger((int) aggref->inputcollid));
+}
+
 /* Does the input path produce every Var (and placeholder) of node? */
 static bool
 fastagg_input_has_vars(Node *node, PathTarget *input)
@@ -194,8 +290,9 @@ fastagg_add_parallel_path(PlannerInfo *root, RelOptInfo *input_rel,
 	}
 	if (input == NULL)
 		return;
-	foreach(lc, pull_var_clause((Node *) list_make2(linitial(serial->custom_private),
-													lsecond(serial->custom_private)),
+	foreach(lc, pull_var_clause((Node *) list_make3(linitial(serial->custom_private),
+													lsecond(serial->custom_private),
+													list_nth(serial->custom_private, 4)),
 								PVC_RECURSE_AGGREGATES | PVC_INCLUDE_PLACEHOLDERS))
 		if (!list_member(input->pathtarget->exprs, lfirst(lc)))
 			return;
@@ -217,10 +314,11 @@ fastagg_add_parallel_path(PlannerInfo *root, RelOptInfo *input_rel,
 	cpath->path.total_cost = cpath->path.startup_cost +
 		(serial->path.total_cost - serial->path.startup_cost) / workers;
 	cpath->custom_paths = list_make1(input);
-	cpath->custom_private = list_make4(linitial(serial->custom_private),
+	cpath->custom_private = list_make5(linitial(serial->custom_private),
 									   lsecond(serial->custom_private),
 									   lthird(serial->custom_private),
-									   makeInteger(workers));
+									   makeInteger(workers),
+									   list_nth(serial->custom_private, 4));
 
 	gather = create_gather_path(root, output_rel, &cpath->path,
 								output_rel->reltarget, NULL, &groups);
@@ -239,6 +337,7 @@ fastagg_upper_paths(PlannerInfo *root, UpperRelationKind stage,
 	Oid			custseg_namespace;
 	List	   *items;
 	List	   *aggrefs = NIL;
+	List	   *plains = NIL;
 	ListCell   *lc;
 	Path	   *input;
 	List	   *having;
@@ -278,7 +377,11 @@ fastagg_upper_paths(PlannerInfo *root, UpperRelationKind stage,
 	if (!list_member(input->pathtarget->exprs, key))
 		return;
 
-	/* every aggregate a summarize; the other columns only the key */
+	/*
+	 * Every aggregate a summarize or a plain one beside it (at least one
+	 * summarize: a plain GROUP BY stays PostgreSQL's); the other columns
+	 * only the key.
+	 */
 	custseg_namespace = get_namespace_oid("custseg", true);
 	if (!OidIsValid(custseg_namespace))
 		return;
@@ -292,16 +395,21 @@ fastagg_upper_paths(PlannerInfo *root, UpperRelationKind stage,
 		if (IsA(item, Var) && equal(item, key))
 			continue;
 		if (!IsA(item, Aggref) ||
-			!fastagg_supported_aggref((Aggref *) item, custseg_namespace) ||
 			!fastagg_input_has_vars((Node *) ((Aggref *) item)->args, input->pathtarget))
 			return;
-		aggrefs = list_append_unique(aggrefs, item);
+		if (fastagg_supported_aggref((Aggref *) item, custseg_namespace))
+			aggrefs = list_append_unique(aggrefs, item);
+		else if (fastagg_supported_plain((Aggref *) item))
+			plains = list_append_unique(plains, item);
+		else
+			return;
 	}
-	if (aggrefs == NIL || list_length(aggrefs) > FASTAGG_MAX_AGGS)
+	if (aggrefs == NIL || list_length(aggrefs) > FASTAGG_MAX_AGGS ||
+		list_length(plains) > FASTAGG_MAX_AGGS)
 		return;
 
 	groups = estimate_num_groups(root, list_make1(key), input->rows, NULL, NULL);
-	nargs = 3 * list_length(aggrefs);
+	nargs = 3 * list_length(aggrefs) + list_length(plains);
 
 	cpath = makeNode(CustomPath);
 	cpath->path.pathtype = T_CustomScan;
@@ -327,7 +435,7 @@ fastagg_upper_paths(PlannerInfo *root, UpperRelationKind stage,
 	cpath->custom_paths = list_make1(input);
 	if (having != NIL)
 		groups *= 0.5;			/* as PostgreSQL guesses for a HAVING */
-	cpath->custom_private = list_make4(key, aggrefs, having, makeInteger(0));
+	cpath->custom_private = list_make5(key, aggrefs, having, makeInteger(0), plains);
 	cpath->methods = &fastagg_path_methods;
 
 	/*
@@ -399,8 +507,10 @@ fastagg_plan_path(PlannerInfo *root, RelOptInfo *rel, struct CustomPath *best_pa
 	List	   *aggrefs = lsecond(best_path->custom_private);
 	List	   *having = lthird(best_path->custom_private);
 	int			partitions = intVal(lfourth(best_path->custom_private));
+	List	   *plainrefs = list_nth(best_path->custom_private, 4);
 	List	   *scan_tlist = NIL;
 	List	   *aggs = NIL;
+	List	   *plains = NIL;
 	FastaggChildRefs refs;
 	Var		   *keyref;
 	ListCell   *lc;
@@ -431,6 +541,20 @@ fastagg_plan_path(PlannerInfo *root, RelOptInfo *rel, struct CustomPath *best_pa
 								  makeInteger((int) exprType(linitial(args))),
 								  makeInteger((int) exprType(lsecond(args)))));
 	}
+	foreach(lc, plainrefs)
+	{
+		Aggref	   *aggref = lfirst_node(Aggref, lc);
+		List	   *args = NIL;
+
+		scan_tlist = lappend(scan_tlist,
+							 makeTargetEntry((Expr *) copyObject(aggref),
+											 list_length(scan_tlist) + 1, NULL, false));
+		if (aggref->args != NIL)
+			args = list_make1(fastagg_child_ref_mutator((Node *) linitial_node(TargetEntry, aggref->args)->expr,
+														&refs));
+		fix_opfuncids((Node *) args);
+		plains = lappend(plains, fastagg_plain_plan(aggref, args));
+	}
 	if (refs.missing || !IsA(keyref, Var) || keyref->varno != OUTER_VAR)
 		elog(ERROR, "custseg fast grouping: an input column is missing from the child plan");
 
@@ -443,11 +567,12 @@ fastagg_plan_path(PlannerInfo *root, RelOptInfo *rel, struct CustomPath *best_pa
 	cscan->custom_exprs = NIL;
 	cscan->custom_scan_tlist = scan_tlist;
 	cscan->custom_private =
-		list_make3(list_make3(makeInteger(keyref->varattno),
+		list_make4(list_make3(makeInteger(keyref->varattno),
 							  makeInteger((int) key->vartype),
 							  makeInteger(fastagg_key_kind(key->vartype, key->varcollid))),
 				   aggs,
-				   makeInteger(partitions));
+				   makeInteger(partitions),
+				   plains);
 	cscan->custom_relids = NULL;
 	cscan->methods = &fastagg_scan_methods;
 	return &cscan->scan.plan;

@@ -129,6 +129,36 @@ SELECT fg_diff($q$SELECT o.cid * 10 AS k, custseg.summarize(o.t, o.a, timestampt
 				 FROM fg_orders o JOIN generate_series(-1500, 1500, 7) c(cid) ON c.cid = o.cid
 				 GROUP BY o.cid$q$, parallel_plan => false) AS join_below;
 
+-- Plain aggregates beside summarize (up to eight): built-in ones with a
+-- by-value state and no final function (count, sum of integers and floats,
+-- min and max of by-value types, bool_and, bit_or, ...), their transition
+-- functions called as PostgreSQL calls them.
+SELECT fg_diff($q$SELECT cid, custseg.summarize(t, a, timestamptz '2020-12-31') AS s, count(*) AS n,
+						count(a) AS na, count(ctext) AS nt, max(t) AS last, min(d) AS first,
+						sum(i) AS si, bool_and(a > 0) AS all_positive, max(f) AS top
+				 FROM fg_orders GROUP BY cid
+				 HAVING count(*) > 5$q$) AS plain_differ;
+SELECT fg_uses_node($q$SELECT cid, custseg.summarize(t, a, timestamptz '2020-12-31') AS s, count(*) AS n,
+							  max(t) AS last, sum(i) AS si FROM fg_orders GROUP BY cid$q$) AS plain_node;
+EXPLAIN (COSTS OFF)
+SELECT cid, custseg.summarize(t, a, timestamptz '2020-12-31'), count(*), max(t) FROM fg_orders GROUP BY cid;
+-- A float sum depends on the order of its rows: the node adds them in the
+-- order of the input, as PostgreSQL's serial hash aggregation does (a sort
+-- or partial sums in workers add them in another order).
+SET max_parallel_workers_per_gather = 0;
+SET enable_sort = off;
+CREATE TABLE fg_float_fast AS
+SELECT cid, sum(f) AS v, sum(f / 7) AS w, custseg.summarize(t, a, timestamptz '2020-12-31') AS s FROM fg_orders GROUP BY cid;
+SET custseg.enable_fast_grouping = off;
+CREATE TABLE fg_float_pg AS
+SELECT cid, sum(f) AS v, sum(f / 7) AS w, custseg.summarize(t, a, timestamptz '2020-12-31') AS s FROM fg_orders GROUP BY cid;
+RESET custseg.enable_fast_grouping;
+RESET enable_sort;
+RESET max_parallel_workers_per_gather;
+SELECT (SELECT count(*) FROM fg_float_fast) AS customers,
+	   (SELECT count(*) FROM (SELECT x::text FROM fg_float_fast x EXCEPT SELECT y::text FROM fg_float_pg y) d) AS differ;
+DROP TABLE fg_float_fast, fg_float_pg;
+
 -- HAVING, written or pushed down by PostgreSQL from an outer WHERE, is the
 -- node's filter.
 SELECT fg_diff($q$SELECT cid, custseg.summarize(t, a, timestamptz '2020-12-31') AS s FROM fg_orders
@@ -167,8 +197,12 @@ RESET plan_cache_mode;
 -- Where it does not apply, PostgreSQL plans as usual.
 SELECT q, fg_uses_node(q) AS node
 FROM unnest(ARRAY[
-	'SELECT cid, custseg.summarize(t, a, timestamptz ''2020-12-31'') FROM fg_orders GROUP BY cid HAVING count(*) > 1',
-	'SELECT cid, custseg.summarize(t, a, timestamptz ''2020-12-31''), count(*) FROM fg_orders GROUP BY cid',
+	'SELECT cid, custseg.summarize(t, a, timestamptz ''2020-12-31'') FROM fg_orders GROUP BY cid HAVING sum(a) > 1',
+	'SELECT cid, custseg.summarize(t, a, timestamptz ''2020-12-31''), avg(i) FROM fg_orders GROUP BY cid',
+	'SELECT cid, custseg.summarize(t, a, timestamptz ''2020-12-31''), count(DISTINCT a) FROM fg_orders GROUP BY cid',
+	'SELECT cid, custseg.summarize(t, a, timestamptz ''2020-12-31''), max(ctext) FROM fg_orders GROUP BY cid',
+	'SELECT cid, custseg.summarize(t, a, timestamptz ''2020-12-31''), count(*) FILTER (WHERE a > 0) FROM fg_orders GROUP BY cid',
+	'SELECT cid, count(*), max(t) FROM fg_orders GROUP BY cid',
 	'SELECT cid, custseg.summarize(t, a, timestamptz ''2020-12-31'') FILTER (WHERE a > 0) FROM fg_orders GROUP BY cid',
 	'SELECT cid, custseg.summarize(t, a, timestamptz ''2020-12-31'' ORDER BY t) FROM fg_orders GROUP BY cid',
 	'SELECT cid, cid4, custseg.summarize(t, a, timestamptz ''2020-12-31'') FROM fg_orders GROUP BY cid, cid4',
@@ -206,6 +240,7 @@ SELECT (p ->> 'Groups')::int AS groups, (p ->> 'Batches')::int > 1 AS batches,
 FROM fg_explain('SELECT cid, custseg.summarize(t, a, timestamptz ''2020-12-31'') FROM fg_many GROUP BY cid') p;
 SELECT fg_diff('SELECT cid, custseg.summarize(t, a, timestamptz ''2020-12-31'') AS s FROM fg_many GROUP BY cid', false) AS spilled_differ;
 SELECT fg_diff('SELECT ctext, custseg.summarize(t, a, timestamptz ''2020-12-31'') AS s FROM fg_orders GROUP BY ctext') AS spilled_text_differ;
+SELECT fg_diff('SELECT cid, custseg.summarize(t, a, timestamptz ''2020-12-31'') AS s, count(*), max(t), sum(cid) FROM fg_many GROUP BY cid', false) AS spilled_plain_differ;
 RESET work_mem;
 RESET hash_mem_multiplier;
 SELECT (p ->> 'Batches')::int AS batches, p ? 'Rows Spilled' AS spilled
@@ -320,6 +355,8 @@ FROM (VALUES ('bigint key, all workers', 'cid', 'a', '{}'::text[]),
 			 ('no worker, no leader', 'cid', 'f', '{max_parallel_workers=0,parallel_leader_participation=off}'),
 			 ('one worker, no leader', 'cuuid', 'a', '{max_parallel_workers=1,parallel_leader_participation=off}'),
 			 ('batch files', 'ctext', 'a', '{work_mem=64kB,hash_mem_multiplier=1}')) v(name, k, a, settings);
+SELECT fg_parallel_diff($q$SELECT cid, custseg.summarize(t, a, timestamptz '2020-12-31') AS s, count(*), sum(f),
+								  min(t), count(ctext) FROM fg_orders GROUP BY cid$q$) AS plain_parallel_differ;
 SELECT fg_parallel_diff($q$SELECT cid, custseg.summarize(t, a * 2, timestamptz '2020-12-31') AS s1,
 								  custseg.summarize(d, i, date '2021-12-31') AS s2
 						   FROM fg_orders WHERE id % 3 <> 0 GROUP BY cid
