@@ -201,7 +201,7 @@ typedef struct FastAggShared
 	pg_atomic_uint64 spilled_rows;
 	pg_atomic_uint64 spilled_bytes;
 	pg_atomic_uint64 batches;	/* the most of any participant */
-	pg_atomic_uint64 peak_memory;	/* likewise */
+	pg_atomic_uint64 peak_memory;	/* the sum of the participants' peaks */
 } FastAggShared;
 
 typedef struct FastAggState
@@ -985,10 +985,7 @@ fastagg_report(FastAggState *fa)
 	while (old < (uint64) fa->batches_total &&
 		   !pg_atomic_compare_exchange_u64(&shared->batches, &old, fa->batches_total))
 		;
-	old = pg_atomic_read_u64(&shared->peak_memory);
-	while (old < (uint64) fa->peak_memory &&
-		   !pg_atomic_compare_exchange_u64(&shared->peak_memory, &old, fa->peak_memory))
-		;
+	pg_atomic_fetch_add_u64(&shared->peak_memory, fa->peak_memory);
 }
 
 /*
@@ -1348,8 +1345,8 @@ fastagg_initialize_worker(CustomScanState *node, shm_toc *toc, void *coordinate)
 
 /*
  * Before the leader's shared memory goes: the participants' figures, for
- * EXPLAIN ANALYZE (the groups and spills of all, the batches and memory of
- * the largest).
+ * EXPLAIN ANALYZE (the groups, spills and peak memory summed over them, the
+ * batches of the one that used the most).
  */
 static void
 fastagg_shutdown(CustomScanState *node)
