@@ -1655,12 +1655,15 @@ typedef struct RfmWindowState
 	int32		bins;
 	int32		method;
 	RfmThresholds thresholds;
+	/* each row's values as read by the first pass (NULL: rows past it) */
+	int64		rows;
+	float8	   *values;			/* RFM_NDIMS per row */
+	bool	   *valid;			/* false: a NULL value, the row scores NULL */
 } RfmWindowState;
 
 /*
- * The RFM values of one row of the partition (or of the current row when
- * pos < 0): three float8 arguments, or one customer_summary.  False when a
- * value is NULL.
+ * The RFM values of row pos of the partition: three float8 arguments, or
+ * one customer_summary.  False when a value is NULL.
  */
 static bool
 rfm_window_values(WindowObject winobj, bool summary, int64 pos, float8 *v)
@@ -1674,11 +1677,8 @@ rfm_window_values(WindowObject winobj, bool summary, int64 pos, float8 *v)
 		bool		isnull;
 		bool		isout = false;
 
-		if (pos < 0)
-			arg[d] = WinGetFuncArgCurrent(winobj, d, &isnull);
-		else
-			arg[d] = WinGetFuncArgInPartition(winobj, d, pos, WINDOW_SEEK_HEAD,
-											  false, &isnull, &isout);
+		arg[d] = WinGetFuncArgInPartition(winobj, d, pos, WINDOW_SEEK_HEAD,
+										  false, &isnull, &isout);
 		if (isout)
 			elog(ERROR, "row " INT64_FORMAT " of the partition is missing", pos);
 		if (isnull)
@@ -1691,10 +1691,15 @@ rfm_window_values(WindowObject winobj, bool summary, int64 pos, float8 *v)
 	return true;
 }
 
-/* Read the whole partition once and compute its thresholds. */
+/*
+ * Read the whole partition once and compute its thresholds.  Each row's
+ * values are kept, in the partition's memory (where ws lives), for the
+ * scoring of the rows, which then need not read their arguments again.
+ */
 static void
 rfm_window_prepare(WindowObject winobj, RfmWindowState *ws)
 {
+	MemoryContext partcxt = GetMemoryChunkContext(ws);
 	MemoryContext workcxt = AllocSetContextCreate(CurrentMemoryContext,
 												  "rfm_score window",
 												  ALLOCSET_DEFAULT_SIZES);
@@ -1712,14 +1717,20 @@ rfm_window_prepare(WindowObject winobj, RfmWindowState *ws)
 
 	for (d = 0; d < RFM_NDIMS; d++)
 		values[d] = palloc_extended(sizeof(float8) * Max(rows, 1), MCXT_ALLOC_HUGE);
+	ws->rows = rows;
+	ws->values = MemoryContextAllocExtended(partcxt, sizeof(float8) * RFM_NDIMS * Max(rows, 1),
+											MCXT_ALLOC_HUGE);
+	ws->valid = MemoryContextAllocExtended(partcxt, sizeof(bool) * Max(rows, 1),
+										   MCXT_ALLOC_HUGE);
 
 	/* argument expressions may allocate: evaluate them in rowcxt */
 	MemoryContextSwitchTo(rowcxt);
 	for (pos = 0; pos < rows; pos++)
 	{
-		float8		v[RFM_NDIMS];
+		float8	   *v = &ws->values[pos * RFM_NDIMS];
 
-		if (rfm_window_values(winobj, ws->summary, pos, v))
+		ws->valid[pos] = rfm_window_values(winobj, ws->summary, pos, v);
+		if (ws->valid[pos])
 		{
 			rfm_check_values(v);
 			for (d = 0; d < RFM_NDIMS; d++)
@@ -1756,7 +1767,7 @@ rfm_score_window_common(FunctionCallInfo fcinfo, bool summary)
 {
 	WindowObject winobj = PG_WINDOW_OBJECT();
 	RfmWindowState *ws;
-	float8		v[RFM_NDIMS];
+	int64		pos;
 	int			binsarg = summary ? 1 : RFM_NDIMS;
 	int			bins,
 				method;
@@ -1791,10 +1802,13 @@ rfm_score_window_common(FunctionCallInfo fcinfo, bool summary)
 	else
 		rfm_check_same_options(ws->bins, ws->method, bins, method);
 
-	if (!rfm_window_values(winobj, summary, -1, v))
+	/* the row's values as the first pass read them */
+	pos = WinGetCurrentPosition(winobj);
+	if (pos < 0 || pos >= ws->rows)
+		elog(ERROR, "row " INT64_FORMAT " of the partition is missing", pos);
+	if (!ws->valid[pos])
 		PG_RETURN_NULL();
-	/* checked by rfm_window_prepare */
-	PG_RETURN_DATUM(rfm_score_datum(fcinfo, &ws->thresholds, v));
+	PG_RETURN_DATUM(rfm_score_datum(fcinfo, &ws->thresholds, &ws->values[pos * RFM_NDIMS]));
 }
 
 /*
