@@ -116,6 +116,10 @@ SELECT pg_temp.plan('summarize is pushed down whole',
 	$q$SELECT customer_id, custseg.summarize(order_time, amount, timestamptz '2025-01-01 00:00+00')
 	   FROM orders GROUP BY customer_id$q$,
 	'Query: SELECT customer_id, custseg\.summarize\(');
+SELECT pg_temp.plan('the shard query runs custseg''s fast grouping node on the worker',
+	$q$SELECT customer_id, custseg.summarize(order_time, amount, timestamptz '2025-01-01 00:00+00'), count(*)
+	   FROM orders GROUP BY customer_id$q$,
+	'Custom Scan \(Custseg HashAggregate\)');
 
 -- RFM thresholds, both forms, and the two-step example of docs/rfm.md verbatim
 SELECT pg_temp.check('rfm_thresholds(recency, frequency, monetary)',
