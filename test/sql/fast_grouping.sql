@@ -92,6 +92,14 @@ BEGIN
 END
 $$;
 
+-- The lines of a query's plan.
+CREATE FUNCTION fg_plan_lines(query text) RETURNS SETOF text
+LANGUAGE plpgsql AS $$
+BEGIN
+	RETURN QUERY EXECUTE 'EXPLAIN (COSTS OFF) ' || query;
+END
+$$;
+
 -- What the node shows in EXPLAIN.
 EXPLAIN (COSTS OFF)
 SELECT cid, custseg.summarize(t, a, timestamptz '2020-12-31') FROM fg_orders GROUP BY cid;
@@ -296,6 +304,23 @@ SELECT max((s).orders) FROM (
 	GROUP BY x.cid) s;
 RESET statement_timeout;
 SELECT clock_timestamp() - started < interval '1.3 s' AS cancelled_in_time FROM fg_clock;
+-- The same in parallel: the workers stop with the leader.
+SET parallel_setup_cost = 0;
+SET cpu_operator_cost = 0.05;
+SET min_parallel_table_scan_size = 0;
+SELECT position('Parallel Custom Scan (Custseg HashAggregate)' IN string_agg(p, E'\n')) > 0 AS parallel_node
+FROM fg_plan_lines('SELECT x.cid, custseg.summarize(x.t, x.a, timestamptz ''2020-12-31'') FROM fg_orders x, generate_series(1, 1000) g GROUP BY x.cid') p;
+UPDATE fg_clock SET started = clock_timestamp();
+SET statement_timeout = '300ms';
+SELECT max((s).orders) FROM (
+	SELECT x.cid, custseg.summarize(x.t, x.a, timestamptz '2020-12-31') AS s
+	FROM fg_orders x, generate_series(1, 1000) g
+	GROUP BY x.cid) s;
+RESET statement_timeout;
+SELECT clock_timestamp() - started < interval '1.3 s' AS parallel_cancelled_in_time FROM fg_clock;
+RESET parallel_setup_cost;
+RESET cpu_operator_cost;
+RESET min_parallel_table_scan_size;
 
 -- Parallel: under a Gather, each worker reads the whole input and folds the
 -- groups of the partitions it claims.  The same rows as PostgreSQL's serial
@@ -415,6 +440,6 @@ FROM (SELECT cid, fg_summarize_010(d, a, date '2020-12-31') AS s_old,
 DROP AGGREGATE fg_summarize_010(date, numeric, date);
 DROP FUNCTION fg_accum_010(internal, date, numeric, date);
 DROP TABLE fg_orders, fg_many, fg_param, fg_secure, fg_clock;
-DROP FUNCTION fg_uses_node(text), fg_diff(text, boolean), fg_explain(text), fg_parallel_diff(text, text[]), fg_parallel_explain(text[]);
+DROP FUNCTION fg_uses_node(text), fg_diff(text, boolean), fg_explain(text), fg_parallel_diff(text, text[]), fg_parallel_explain(text[]), fg_plan_lines(text);
 REVOKE USAGE ON SCHEMA custseg FROM regress_fg_reader;
 DROP ROLE regress_fg_reader;
