@@ -449,7 +449,7 @@ fit_check_margin(double margin)
  * fit_discounted_purchases_scaled.
  */
 #define FIT_GL_N	12
-#define FIT_GL_NU	6
+#define FIT_GL_NU	12
 
 static double fit_gl_x[FIT_GL_N],
 			fit_gl_w[FIT_GL_N];
