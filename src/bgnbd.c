@@ -702,13 +702,13 @@ bgnbd_series_expected(BgnbdSeries *s, double t)
 			break;
 
 		/*
-		 * Terms that overflow (|C - A| huge: r of 1e7 and more), or a sum that
-		 * has not converged after BGNBD_MAX_TERMS terms (some 0.15 s): no
-		 * value, which the caller reports as out of range, at once instead of
-		 * after 10^8 terms of NaN.
+		 * Terms that overflow (|C - A| huge: r of 1e6 and more), or a sum that
+		 * has not converged after BGNBD_MAX_TERMS terms (some 0.15 s): the
+		 * quadrature, at once instead of after 10^8 terms of NaN (NaN when it
+		 * fails too, which the caller reports as out of range).
 		 */
 		if (!isfinite(sum) || n >= BGNBD_MAX_TERMS)
-			return NAN;
+			return bgnbd_quadrature_expected(s->A, t / s->alpha, a, C + 1 - a);
 		/* the next coefficient: kept, or computed */
 		if (n < s->ncoef)
 			coef = s->coef[n];

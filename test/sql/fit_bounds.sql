@@ -20,10 +20,16 @@ FROM (SELECT custseg.bgbb_final('{"kind":"bgbb","cells":[[0,0,6,0.25],[2,5,6,0.2
 -- an empty aggregate: NULL too
 SELECT custseg.bgnbd_fit(x, t_x, t) IS NULL AS empty FROM (VALUES (1, 1, 1)) v(x, t_x, t) WHERE false;
 
--- BG/NBD with r of 1e7 and more: the terms of the series overflow; the
--- prediction fails at once (it summed 10^8 terms of NaN, 5-20 s, first).
+-- BG/NBD with r of 1e7 and more: the terms of the series overflow (it
+-- summed 10^8 terms of NaN, 5-20 s, then failed); the quadrature answers at
+-- once: 0, as P(alive) of a customer with 2e8 purchases a day expected who
+-- bought twice in 60 days is (custseg.p_alive gives 0 too).
 SELECT custseg.expected_purchases('(1e9,4.414,0.5,2,0,1,t,1,,,,)'::custseg.bgnbd, 365, 2, 20, 60);
 SELECT custseg.expected_purchases('(1e9,4.414,53,205,0,1,t,1,,,,)'::custseg.mbgnbd, 365, 2, 20, 60);
+SELECT custseg.p_alive('(1e9,4.414,0.5,2,0,1,t,1,,,,)'::custseg.bgnbd, 2, 20, 60);
+-- and a nearly homogeneous purchase rate (r = alpha = 1e6: one a day), the
+-- new customer's expectation against mpmath's quadrature, 20.7765724007744486
+SELECT abs(custseg.expected_purchases('(1e6,1e6,0.8,2.4,0,1,t,1,,,,)'::custseg.bgnbd, 365) / 20.7765724007744486 - 1) < 1e-12 AS homogeneous;
 
 -- Pareto/NBD fits of 30 customers whose line search tries alpha and beta
 -- far apart: J(u) by quadrature there instead of series of millions of
