@@ -885,9 +885,25 @@ bgnbd_purchase_probability_impl(FunctionCallInfo fcinfo, bool mbg,
 	lq = log(t / (m.alpha + t));
 	lnb_n = lgamma(m.r + nd) - lgamma(m.r) - lgamma(nd + 1) + m.r * lp + nd * lq;
 
-	/* P(NB >= n): the tail above the mean, else 1 - the terms below n */
+	/*
+	 * P(NB >= n): the tail above the mean, else 1 - the terms below n; for
+	 * n over 100,000 (those sums take n terms) the regularized incomplete
+	 * beta function I_q(n, r), q = t / (alpha + t), by its continued
+	 * fraction (on the side where it converges fast).
+	 */
 	if (n == 0)
 		tail = 1;
+	else if (n > 100000)
+	{
+		double		lfront = nd * lq + m.r * lp -
+			(lgamma(nd) + lgamma(m.r) - lgamma(nd + m.r));
+
+		if (exp(lq) < (nd + 1) / (nd + m.r + 2))
+			tail = exp(lfront - log(nd)) * custseg_beta_cf(nd, m.r, exp(lq));
+		else
+			tail = 1 - exp(lfront - log(m.r)) * custseg_beta_cf(m.r, nd, exp(lp));
+		tail = Max(0.0, Min(1.0, tail));
+	}
 	else if (nd > m.r * t / m.alpha)
 	{
 		double		lterm = lnb_n;

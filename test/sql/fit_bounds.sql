@@ -58,3 +58,10 @@ SELECT custseg.purchase_probability('(1.2,0.75,0.66,2.78,-507.0,120,t,26,,,)'::c
 SELECT custseg.expected_purchases('(1.2,0.75,0.66,2.78,-507.0,120,t,26,,,)'::custseg.bgbb, 10, 3, 50000, 100001);
 RESET client_min_messages;
 RESET statement_timeout;
+
+-- purchase_probability with n in the billions summed n terms of P(NB >= n)
+-- (over 5 s, found by test/fuzz); past 100,000 it is the incomplete beta
+-- function's continued fraction, continuous with the sums at the switch.
+SELECT custseg.purchase_probability('(1e9,1e9,1,1,0,1,t,1,1 day,,,)'::custseg.bgnbd, 2147483647, 1e300::float8) < 1e-18 AS billions;
+SELECT n, round((custseg.purchase_probability('(0.243,4.414,0.793,2.426,0,1,t,1,,,,)'::custseg.bgnbd, n, 1e7::float8) * 1e18)::numeric) AS p_e18
+FROM unnest(ARRAY[99999, 100000, 100001, 100002]::bigint[]) n;
