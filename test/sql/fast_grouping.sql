@@ -327,14 +327,12 @@ RESET min_parallel_table_scan_size;
 -- aggregation, whatever the workers that start: all of them, one of two
 -- (it takes both partitions in turn, the leader helps), none (the leader
 -- takes every partition in one pass), and without the leader's help.
-CREATE FUNCTION fg_parallel_diff(query text, settings text[] DEFAULT '{}') RETURNS text
+-- For the rest of the transaction: costs that make a parallel plan of the
+-- small table cheapest, then the settings given ('name=value').
+CREATE FUNCTION fg_parallel_settings(settings text[]) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-	fast text[];
-	serial text[];
 	setting text;
-	line text;
-	parallel_node boolean := false;
 BEGIN
 	PERFORM set_config('parallel_setup_cost', '0', true);
 	PERFORM set_config('cpu_operator_cost', '0.05', true);
@@ -343,6 +341,17 @@ BEGIN
 	FOREACH setting IN ARRAY settings LOOP
 		PERFORM set_config(split_part(setting, '=', 1), split_part(setting, '=', 2), true);
 	END LOOP;
+END
+$$;
+CREATE FUNCTION fg_parallel_diff(query text, settings text[] DEFAULT '{}') RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	fast text[];
+	serial text[];
+	line text;
+	parallel_node boolean := false;
+BEGIN
+	PERFORM fg_parallel_settings(settings);
 	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
 		parallel_node := parallel_node OR line LIKE '%Parallel Custom Scan (Custseg HashAggregate)%';
 	END LOOP;
@@ -398,16 +407,9 @@ CREATE FUNCTION fg_parallel_explain(settings text[]) RETURNS TABLE (launched int
 	partitions int, groups int, spilled boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
-	setting text;
 	p jsonb;
 BEGIN
-	PERFORM set_config('parallel_setup_cost', '0', true);
-	PERFORM set_config('cpu_operator_cost', '0.05', true);
-	PERFORM set_config('min_parallel_table_scan_size', '0', true);
-	PERFORM set_config('max_parallel_workers_per_gather', '2', true);
-	FOREACH setting IN ARRAY settings LOOP
-		PERFORM set_config(split_part(setting, '=', 1), split_part(setting, '=', 2), true);
-	END LOOP;
+	PERFORM fg_parallel_settings(settings);
 	p := fg_explain('SELECT ctext, custseg.summarize(t, a, timestamptz ''2020-12-31'') FROM fg_orders GROUP BY 1');
 	RETURN QUERY SELECT (p ->> 'Workers Launched')::int, (p -> 'Plans' -> 0 ->> 'Participants')::int,
 		(p -> 'Plans' -> 0 ->> 'Partitions')::int, (p -> 'Plans' -> 0 ->> 'Groups')::int,
@@ -440,6 +442,6 @@ FROM (SELECT cid, fg_summarize_010(d, a, date '2020-12-31') AS s_old,
 DROP AGGREGATE fg_summarize_010(date, numeric, date);
 DROP FUNCTION fg_accum_010(internal, date, numeric, date);
 DROP TABLE fg_orders, fg_many, fg_param, fg_secure, fg_clock;
-DROP FUNCTION fg_uses_node(text), fg_diff(text, boolean), fg_explain(text), fg_parallel_diff(text, text[]), fg_parallel_explain(text[]), fg_plan_lines(text);
+DROP FUNCTION fg_uses_node(text), fg_diff(text, boolean), fg_explain(text), fg_parallel_diff(text, text[]), fg_parallel_explain(text[]), fg_plan_lines(text), fg_parallel_settings(text[]);
 REVOKE USAGE ON SCHEMA custseg FROM regress_fg_reader;
 DROP ROLE regress_fg_reader;
